@@ -1,0 +1,11 @@
+#!/usr/bin/env node
+// Thin launcher: the CLI is compiled to dist/ by `npm run build` (run by `npm ci` via prepare).
+import { main } from '../dist/src/cli/main.js';
+
+main(process.argv).then(
+  (code) => { process.exitCode = code; },
+  (err) => {
+    console.error(`decnet: ${err instanceof Error ? err.message : String(err)}`);
+    process.exitCode = 1;
+  },
+);

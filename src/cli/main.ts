@@ -1,0 +1,41 @@
+/**
+ * The `decnet` command. Each subcommand lives in its own file under src/cli/
+ * and registers itself on the program; `main` maps failures to exit codes and
+ * one-line reasons.
+ */
+import { Command, CommanderError } from 'commander';
+import { CliExit, EXIT_FAILURE, EXIT_USAGE } from './exit.js';
+import { registerTopics } from './topics.js';
+
+export const VERSION = '0.1.0';
+
+export function buildProgram(): Command {
+  const program = new Command('decnet')
+    .description('DECNET event plane: the service bus and the services on it')
+    .version(VERSION)
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+  for (const register of [registerTopics]) register(program);
+  return program;
+}
+
+/** Runs the CLI and resolves to the process exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // help and version are "errors" to commander; they already printed
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
+      return EXIT_USAGE;
+    }
+    if (err instanceof CliExit) {
+      if (err.message) process.stderr.write(`decnet: ${err.message}\n`);
+      return err.code;
+    }
+    process.stderr.write(`decnet: ${err instanceof Error ? err.message : String(err)}\n`);
+    return EXIT_FAILURE;
+  }
+}
