@@ -5,6 +5,8 @@
  */
 import { Command, CommanderError } from 'commander';
 import { CliExit, EXIT_FAILURE, EXIT_USAGE } from './exit.js';
+import { registerPub } from './pub.js';
+import { registerSub } from './sub.js';
 import { registerTopics } from './topics.js';
 
 export const VERSION = '0.1.0';
@@ -15,7 +17,7 @@ export function buildProgram(): Command {
     .version(VERSION)
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
-  for (const register of [registerTopics]) register(program);
+  for (const register of [registerTopics, registerPub, registerSub]) register(program);
   return program;
 }
 
