@@ -7,12 +7,13 @@ import { BusClosedError, BusUnavailableError } from './errors.js';
 import { systemClock, type Clock } from './clock.js';
 import type { Envelope } from './envelope.js';
 import { validatePattern } from './grammar.js';
+import { liveDurable } from './durable/at-most-once.js';
 import { silentLogger, type Logger } from './log.js';
 import { prepareEvent, type PreparedEvent } from './prepare.js';
 import { SubscriptionIndex } from './subscription-index.js';
 import { DEFAULT_SUBSCRIPTION_QUEUE, SubscriptionQueue } from './subscription-queue.js';
 import type { PayloadOf } from './topics/typed.js';
-import type { Bus, BusState, BusStats, ConnectOptions, PublishOptions, StateChange, SubscribeOptions, Subscription, TransportName } from './types.js';
+import type { Bus, BusState, BusStats, ConnectOptions, DurableOptions, DurableSubscription, PublishOptions, StateChange, SubscribeOptions, Subscription, TransportName } from './types.js';
 
 export interface BusOptions {
   readonly name: string;
@@ -151,6 +152,16 @@ export abstract class BaseBus implements Bus {
     return sub;
   }
 
+  /**
+   * The at-most-once fallback of `durable()` (unix, memory, null): live subscriptions,
+   * each event once, `ack()` a no-op. Events missed while away are gone; see
+   * DurableSubscription. The nats transport overrides this with JetStream.
+   */
+  durable(name: string, patterns: string | readonly string[], opts?: DurableOptions): DurableSubscription {
+    if (this.current === 'closed') throw new BusClosedError(`bus ${this.name} is closed`);
+    return liveDurable(this, name, patterns, opts);
+  }
+
   private release(sub: SubscriptionQueue): void {
     if (!this.subs.delete(sub)) return;
     this.local.remove(sub.pattern, sub);
@@ -181,11 +192,14 @@ export abstract class BaseBus implements Bus {
    * Hands an event to every matching local subscription, each with its own
    * JSON round-trip copy (a subscriber can never see another's mutation, and
    * nothing passes here that would not survive the wire). Returns the count.
+   * `onlyPattern`: deliver only to subscriptions of exactly that pattern (NATS sends
+   * one copy per SUB, so each copy serves the subscriptions of its own pattern).
    */
-  protected deliverLocal(topic: string, envelopeJson: string): number {
+  protected deliverLocal(topic: string, envelopeJson: string, onlyPattern?: string): number {
     const targets = this.local.matchSet(topic);
     let n = 0;
     for (const sub of targets) {
+      if (onlyPattern !== undefined && sub.pattern !== onlyPattern) continue;
       const copy = JSON.parse(envelopeJson) as { topic: string };
       // the topic comes from the transport, never from the body (bus.md §1)
       if (copy.topic !== topic) copy.topic = topic;

@@ -6,7 +6,10 @@
 import { accessSync, constants, existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { DEFAULT_ACK_WAIT_SECS, DEFAULT_STREAM_MAX_AGE_HOURS, DEFAULT_STREAM_MAX_BYTES, DEFAULT_STREAM_NAME } from './durable/settings.js';
 import { BusConfigError } from './errors.js';
+import { isValidPattern } from './grammar.js';
+import { DEFAULT_DURABLE_PATTERNS } from './topics/durable.js';
 import type { TransportName } from './types.js';
 
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -65,6 +68,41 @@ export interface BusEnv {
   /** Broker: a connection full for this long is cut, seconds. */
   readonly slowConsumerSecs: number;
   readonly group: string | undefined;
+  /** Patterns whose events must not be lost: the JetStream stream and the journal (DECNET_DURABLE_TOPICS). */
+  readonly durableTopics: readonly string[];
+  /** JetStream stream of the durable topics (DECNET_NATS_STREAM). */
+  readonly natsStream: string;
+  /** Stream retention by age, hours; 0 = no limit (DECNET_NATS_STREAM_MAX_AGE_HOURS). */
+  readonly natsStreamMaxAgeHours: number;
+  /** Stream retention by size, bytes; 0 = no limit (DECNET_NATS_STREAM_MAX_BYTES). */
+  readonly natsStreamMaxBytes: number;
+  /** Redelivery of an unacked durable event after this many seconds (DECNET_NATS_ACK_WAIT_SECS). */
+  readonly natsAckWaitSecs: number;
+}
+
+/** A comma-separated list of patterns; every entry must be a valid pattern. */
+export function readPatterns(env: Env, name: string, fallback: readonly string[]): readonly string[] {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const list = raw
+    .split(',')
+    .map((p) => p.trim())
+    .filter((p) => p !== '');
+  for (const p of list) {
+    if (!isValidPattern(p)) throw new BusConfigError(name, `expected comma-separated topic patterns (e.g. "credential.>,ttp.>"), got ${JSON.stringify(p)}`);
+  }
+  return [...new Set(list)];
+}
+
+const STREAM_NAME_RE = /^[A-Za-z0-9_-]{1,64}$/;
+
+/** A JetStream stream name: letters, digits, "_" and "-" (no ".", "*", ">", spaces). */
+export function readStreamName(env: Env, name: string, fallback: string): string {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const v = raw.trim();
+  if (!STREAM_NAME_RE.test(v)) throw new BusConfigError(name, `expected a stream name of 1-64 letters, digits, "_" or "-", got ${JSON.stringify(raw)}`);
+  return v;
 }
 
 /** `$DECNET_HOME`, default `~/.decnet`. */
@@ -109,5 +147,10 @@ export function readBusEnv(env: Env): BusEnv {
     maxPendingFrames: readInt(env, 'DECNET_BUS_MAX_PENDING_FRAMES', 65_536, 1),
     slowConsumerSecs: readInt(env, 'DECNET_BUS_SLOW_CONSUMER_SECS', 30, 1, 86_400),
     group: env.DECNET_BUS_GROUP?.trim() || undefined,
+    durableTopics: readPatterns(env, 'DECNET_DURABLE_TOPICS', DEFAULT_DURABLE_PATTERNS),
+    natsStream: readStreamName(env, 'DECNET_NATS_STREAM', DEFAULT_STREAM_NAME),
+    natsStreamMaxAgeHours: readInt(env, 'DECNET_NATS_STREAM_MAX_AGE_HOURS', DEFAULT_STREAM_MAX_AGE_HOURS, 0, 24 * 365 * 100),
+    natsStreamMaxBytes: readInt(env, 'DECNET_NATS_STREAM_MAX_BYTES', DEFAULT_STREAM_MAX_BYTES, 0),
+    natsAckWaitSecs: readInt(env, 'DECNET_NATS_ACK_WAIT_SECS', DEFAULT_ACK_WAIT_SECS, 1, 86_400),
   };
 }

@@ -4,9 +4,10 @@
  */
 import type { Clock } from './clock.js';
 import { readBusEnv, type Env } from './env.js';
-import { BusConfigError } from './errors.js';
+import { streamSettingsFrom } from './durable/settings.js';
 import type { Logger } from './log.js';
 import { MemoryBus, type MemoryHub } from './transports/memory.js';
+import { NatsBus } from './transports/nats.js';
 import { NullBus } from './transports/null.js';
 import { UnixBus } from './transports/unix.js';
 import type { Bus } from './types.js';
@@ -32,6 +33,13 @@ export function getBus(opts: GetBusOptions): Bus {
     case 'unix':
       return new UnixBus({ ...common, socketPath: settings.socketPath, helloTimeoutMs: settings.helloTimeoutMs, offlineBuffer: settings.offlineBuffer });
     case 'nats':
-      throw new BusConfigError('DECNET_BUS_TYPE', `the ${settings.transport} transport is not in this build yet; use memory or null`);
+      return new NatsBus({
+        ...common,
+        servers: settings.natsUrl,
+        token: settings.natsToken,
+        credsFile: settings.natsCreds,
+        offlineBuffer: settings.offlineBuffer,
+        stream: streamSettingsFrom(settings),
+      });
   }
 }

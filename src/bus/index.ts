@@ -20,3 +20,8 @@ export type { BusOptions } from './base-bus.js';
 export * from './helpers/index.js';
 export * as topics from './topics/index.js';
 export type { TypedTopic, PayloadOf } from './topics/typed.js';
+export { NatsBus, type NatsBusOptions } from './transports/nats.js';
+export * as durable from './durable/index.js';
+export { defaultStreamSettings, streamSettingsFrom, type StreamSettings } from './durable/settings.js';
+export { readPatterns, readStreamName } from './env.js';
+export { startBridge, bridgeSettings, type Bridge, type BridgeArgs, type BridgeBroker, type BridgeOptions, type BridgeStats } from './bridge/index.js';

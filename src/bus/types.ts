@@ -58,6 +58,43 @@ export interface Subscription extends AsyncIterable<BusEvent> {
   close(): Promise<void>;
 }
 
+/** One event of a durable subscription; `ack()` after the work is committed. */
+export interface DurableMessage {
+  readonly event: BusEvent;
+  /** True when the server delivered this event before (at-least-once transports only). */
+  readonly redelivered: boolean;
+  /**
+   * At-least-once: resolves once the server has recorded the ack (until then the event
+   * may come again); rejects with BusUnavailableError when that cannot be confirmed.
+   * At-most-once transports: a no-op. Idempotent.
+   */
+  ack(): Promise<void>;
+}
+
+export interface DurableOptions {
+  /** First start of a consumer: only events from now on (default) or all the stream holds. */
+  readonly deliver?: 'new' | 'all';
+  /** Events buffered ahead of the consumer (pulled and not yet yielded). */
+  readonly batch?: number;
+}
+
+/**
+ * `bus.durable(name, patterns)` (bus.md §5, CORRECTIONS #4.6). On NATS a JetStream durable
+ * consumer per pattern: unacked events are redelivered after the ack wait, also to the
+ * next process that opens the same name (at-least-once). On unix, memory and null it is
+ * a live subscription and `ack()` does nothing (at-most-once): never the only source for
+ * a worker that promises no loss.
+ */
+export interface DurableSubscription extends AsyncIterable<DurableMessage> {
+  readonly name: string;
+  readonly patterns: readonly string[];
+  readonly guarantee: 'at-least-once' | 'at-most-once';
+  /** Resolves when every pattern is consumed (no later event is missed). */
+  readonly ready: Promise<void>;
+  /** Idempotent; ends the iterator (unacked events stay unacked). */
+  close(): Promise<void>;
+}
+
 export interface Bus {
   readonly transport: TransportName;
   /** The client name (HELLO, logs, stats). */
@@ -77,4 +114,10 @@ export interface Bus {
   /** Subscribes to state transitions; returns the unsubscribe function. */
   on(event: 'state', listener: (change: StateChange) => void): () => void;
   stats(): BusStats;
+  /**
+   * Consumes `patterns` under the durable `name` (letters, digits, `_`, `-`). Throws
+   * TopicError for a bad pattern; on NATS, BusConfigError for a pattern outside the
+   * durable topics (DECNET_DURABLE_TOPICS).
+   */
+  durable(name: string, patterns: string | readonly string[], opts?: DurableOptions): DurableSubscription;
 }
