@@ -4,12 +4,18 @@
  * one-line reasons.
  */
 import { Command, CommanderError } from 'commander';
+import { registerBus } from './bus.js';
 import { CliExit, EXIT_FAILURE, EXIT_USAGE } from './exit.js';
+import { registerApi } from './api.js';
 import { registerPub } from './pub.js';
+import { registerUp } from './up.js';
+import { registerUser } from './user.js';
 import { registerSub } from './sub.js';
 import { registerTopics } from './topics.js';
 
-export const VERSION = '0.1.0';
+import { VERSION } from './version.js';
+
+export { VERSION };
 
 export function buildProgram(): Command {
   const program = new Command('decnet')
@@ -17,7 +23,7 @@ export function buildProgram(): Command {
     .version(VERSION)
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
-  for (const register of [registerTopics, registerPub, registerSub]) register(program);
+  for (const register of [registerUp, registerApi, registerBus, registerUser, registerTopics, registerPub, registerSub]) register(program);
   return program;
 }
 

@@ -1,0 +1,86 @@
+/**
+ * Connecting to either dialect with the settings the rest of the layer relies on.
+ *
+ * SQLite (better-sqlite3): one connection per process, WAL, `busy_timeout` 5 s,
+ * `synchronous=NORMAL` (a committed row survives a process crash, kill -9 included) or
+ * `FULL` (survives power loss too), foreign keys on; transactions `BEGIN IMMEDIATE`
+ * (sqlite-driver.ts).
+ *
+ * PostgreSQL (node-pg pool): `timestamptz`/`timestamp` stay text (a `Date` would drop
+ * the microseconds; time.ts normalises the text), `bigint` stays text (the repositories
+ * convert), every connection runs in UTC and, with a schema, on `search_path` = that
+ * schema. The type parsers are per pool, never pg's global ones.
+ */
+import { mkdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { CompiledQuery, Kysely, PostgresDialect } from 'kysely';
+import pg from 'pg';
+import type { Logger } from '../bus/index.js';
+import { DatabaseConfigError } from './errors.js';
+import type { Database } from './schema.js';
+import { DecnetSqliteDialect, SQLITE_BUSY_TIMEOUT_MS } from './sqlite-driver.js';
+
+export type SqliteSynchronous = 'NORMAL' | 'FULL';
+
+export interface SqliteConnectOptions {
+  readonly path: string;
+  readonly synchronous: SqliteSynchronous;
+  /** How long a write waits for the write lock, and a query for the connection (ms). */
+  readonly waitMs: number;
+  readonly log: Logger;
+}
+
+/** Opens the SQLite file (creating its folder, mode 0700) and applies the pragmas. */
+export async function connectSqlite(opts: SqliteConnectOptions): Promise<Kysely<Database>> {
+  if (opts.path !== ':memory:') await mkdir(dirname(opts.path), { recursive: true, mode: 0o700 });
+  const database = new BetterSqlite3(opts.path, { timeout: SQLITE_BUSY_TIMEOUT_MS });
+  try {
+    database.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
+    const mode = String(database.pragma('journal_mode = WAL', { simple: true }));
+    if (mode !== 'wal' && opts.path !== ':memory:') opts.log.warn({ path: opts.path, journal_mode: mode }, 'SQLite did not switch to WAL');
+    database.pragma(`synchronous = ${opts.synchronous}`);
+    database.pragma('foreign_keys = ON');
+  } catch (err) {
+    database.close();
+    throw err;
+  }
+  return new Kysely<Database>({ dialect: new DecnetSqliteDialect({ database }, opts.waitMs) });
+}
+
+export interface PostgresConnectOptions {
+  readonly url: string;
+  /** Schema to use (created by the caller); unset means the URL's default search_path. */
+  readonly schema?: string;
+  readonly log: Logger;
+}
+
+const SCHEMA_RE = /^[a-z_][a-z0-9_]{0,62}$/;
+
+/** Checks a PostgreSQL schema name (lower-case identifier, ≤ 63 bytes). */
+export function validateSchemaName(schema: string): void {
+  if (!SCHEMA_RE.test(schema)) throw new DatabaseConfigError('schema', `${JSON.stringify(schema)} is not a valid schema name (lower-case letters, digits and _, at most 63, not starting with a digit)`);
+}
+
+const TEXT_TYPES = new Set<number>([pg.types.builtins.TIMESTAMPTZ, pg.types.builtins.TIMESTAMP, pg.types.builtins.INT8]);
+
+const typeParsers: pg.CustomTypesConfig = {
+  getTypeParser: ((id: number, format?: 'text' | 'binary') => (TEXT_TYPES.has(id) ? (value: string) => value : pg.types.getTypeParser(id, format))) as pg.CustomTypesConfig['getTypeParser'],
+};
+
+/** A pool and a kysely handle on it; no connection is made until the first query. */
+export function connectPostgres(opts: PostgresConnectOptions): Kysely<Database> {
+  if (opts.schema !== undefined) validateSchemaName(opts.schema);
+  const pool = new pg.Pool({ connectionString: opts.url, types: typeParsers, max: 10, connectionTimeoutMillis: 10_000 });
+  // an idle client's error (server restart) would otherwise be an unhandled 'error' event
+  pool.on('error', (err) => opts.log.warn({ err: err.message }, 'PostgreSQL idle connection failed; the pool replaces it'));
+  const setup = [`set time zone 'UTC'`, ...(opts.schema === undefined ? [] : [`set search_path to "${opts.schema}"`])];
+  return new Kysely<Database>({
+    dialect: new PostgresDialect({
+      pool,
+      onCreateConnection: async (connection) => {
+        for (const statement of setup) await connection.executeQuery(CompiledQuery.raw(statement));
+      },
+    }),
+  });
+}

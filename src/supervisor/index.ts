@@ -1,0 +1,5 @@
+/** The supervisor of `decnet up`: the worker table, restarts with backoff, ordered shutdown. */
+export { Supervisor, type SupervisorOptions } from './supervisor.js';
+export { RestartPolicy, type RestartPolicyOptions } from './restart-policy.js';
+export { exitWithSupervisor } from './child.js';
+export type { WorkerSpec, InProcessRun } from './types.js';

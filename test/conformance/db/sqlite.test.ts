@@ -1,0 +1,4 @@
+import { runRepositoryConformance } from './suite.js';
+import { sqliteHarness } from './harness.js';
+
+runRepositoryConformance('sqlite', await sqliteHarness());
