@@ -73,6 +73,13 @@ interface RunOptions {
   readonly profileDir: string | undefined;
 }
 
+const benchStart = performance.now();
+
+/** A progress line on stderr, stamped with the seconds since start. */
+function note(msg: string): void {
+  progress(`bus: [${((performance.now() - benchStart) / 1000).toFixed(1)} s] ${msg}`);
+}
+
 async function run({ quick, only, profileDir }: RunOptions, out: Gathered): Promise<void> {
   const budget = budgetFor(quick);
   const wanted = (label: string): boolean => only === undefined || label.includes(only);
@@ -81,14 +88,14 @@ async function run({ quick, only, profileDir }: RunOptions, out: Gathered): Prom
   const sockets = socketPaths();
   const nats = await findNatsServer(process.env.BENCH_NATS_URL);
   if (nats.url === null) {
-    progress(`bus: ${nats.reason} (${process.env.BENCH_NATS_URL ?? 'nats://127.0.0.1:4222'}, and none could be started); skipping NATS`);
+    note(`${nats.reason} (${process.env.BENCH_NATS_URL ?? 'nats://127.0.0.1:4222'}, and none could be started); skipping NATS`);
     out.results.push({ transport: 'nats', client: 'raw', skipped: nats.reason });
   } else if (nats.started) {
-    progress(`bus: started a private nats-server at ${nats.url}`);
+    note(`started a private nats-server at ${nats.url}`);
   }
   const natsUp = nats.url !== null;
   const natsServer = nats.url ?? '';
-  progress(`bus: ${quick ? 'quick' : 'full'} run; broker on ${sockets.main}; starting ${POOL_SIZE} workers`);
+  note(`${quick ? 'quick' : 'full'} run; broker on ${sockets.main}; starting ${POOL_SIZE} workers`);
   const broker = await Worker.spawn('broker', profileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${profileDir}`]);
   await broker.call({ op: 'broker.start', socketPath: sockets.main });
   const pool = await Promise.all(Array.from({ length: POOL_SIZE }, (_, i) => Worker.spawn(`w${i}`)));
@@ -100,9 +107,8 @@ async function run({ quick, only, profileDir }: RunOptions, out: Gathered): Prom
   ];
   let n = 0;
   const topic = (): string => `bench.bus.c${String(++n).padStart(3, '0')}`;
-  const t0 = performance.now();
   const keep = (row: ThroughputRow): void => {
-    progress(`bus: [${((performance.now() - t0) / 1000).toFixed(1)} s] ${describe(row)}`);
+    note(describe(row));
     out.throughput.push(row);
     out.results.push(row);
   };
@@ -117,22 +123,21 @@ async function run({ quick, only, profileDir }: RunOptions, out: Gathered): Prom
     }
   }
   if (only === undefined) {
-    out.routing = await runRouting(broker, pool[0]!, pool[1]!, sockets.main, budget, (m) => progress(`bus: ${m}`));
+    out.routing = await runRouting(broker, pool[0]!, pool[1]!, sockets.main, budget, note);
     out.results.push(...out.routing);
   }
   await broker.stop(); // writes its profile, if any
   if (profileDir !== undefined) out.profile = summariseProfile(profileDir);
   if (only !== undefined) return;
 
-  progress('bus: memory test (1,000 idle clients, a stalled subscriber, a flood)');
+  note('memory test (1,000 idle clients, a stalled subscriber, a flood)');
   const mt = await runMemoryTest(sockets.rss, pool[0]!, pool[1]!, budget);
   out.memoryTest = mt;
   const m = mt.broker_rss_mib;
-  progress(`bus: broker RSS ${m.fresh} → ${m.with_clients} (clients) → peak ${m.peak} → ${m.after} MiB; dropped ${mt.broker_dropped}`);
+  note(`broker RSS ${m.fresh} → ${m.with_clients} (clients) → peak ${m.peak} → ${m.after} MiB; dropped ${mt.broker_dropped}`);
 }
 
 async function main(): Promise<void> {
-  const started = performance.now();
   const flags = readFlags();
   const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length);
   const profileDir = process.argv.includes('--profile') ? mkdtempSync(join(tmpdir(), 'decnet-bus-profile-')) : undefined;
@@ -142,7 +147,7 @@ async function main(): Promise<void> {
     await run({ quick: flags.quick, only, profileDir }, out);
   } catch (err) {
     failure = err instanceof Error ? err.message : String(err);
-    progress(`bus: FAILED: ${failure}`);
+    note(`FAILED: ${failure}`);
     process.exitCode = 1;
   } finally {
     await stopAll();
@@ -152,7 +157,7 @@ async function main(): Promise<void> {
     quick: flags.quick,
     ...(failure === undefined ? {} : { error: failure }),
     ...(profileDir === undefined ? {} : { broker_profile: out.profile ?? { dir: profileDir } }),
-    elapsed_s: Math.round((performance.now() - started) / 100) / 10,
+    elapsed_s: Math.round((performance.now() - benchStart) / 100) / 10,
     ratio_unix_vs_nats_1to1: unixVsNats(out.throughput, 'raw'),
     ratio_unix_decnet_vs_nats_1to1: unixVsNats(out.throughput, 'decnet'),
     routing: { ratio_100k_vs_10: ratio, target_max_ratio: 2 },

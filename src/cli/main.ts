@@ -12,6 +12,8 @@ import { registerUp } from './up.js';
 import { registerUser } from './user.js';
 import { registerSub } from './sub.js';
 import { registerTopics } from './topics.js';
+import { registerWorkerCommand } from './worker-command.js';
+import { WORKERS } from '../supervisor/index.js';
 
 import { VERSION } from './version.js';
 
@@ -24,6 +26,7 @@ export function buildProgram(): Command {
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
   for (const register of [registerUp, registerApi, registerBus, registerUser, registerTopics, registerPub, registerSub]) register(program);
+  for (const def of WORKERS) registerWorkerCommand(program, def);
   return program;
 }
 

@@ -110,9 +110,7 @@ export async function openDatabase(opts: OpenDatabaseOptions): Promise<Db> {
     return new OpenedDatabase('postgres', kysely, unit, clock);
   } catch (err) {
     await kysely.destroy().catch(() => undefined);
-    if (err instanceof Error && /ECONNREFUSED|ENOTFOUND|EAI_AGAIN|timeout/i.test(err.message)) {
-      throw new Error(`PostgreSQL at ${redactUrl(target.url)} cannot be reached: ${err.message}`, { cause: err });
-    }
+    if (isUnreachable(err)) throw new Error(`PostgreSQL at ${redactUrl(target.url)} cannot be reached: ${describe(err)}`, { cause: err });
     throw err;
   }
 }
@@ -125,4 +123,17 @@ async function createSchema(kysely: Kysely<Database>, schema: string): Promise<v
     const code = (err as { code?: unknown }).code;
     if (code !== '23505' && code !== '42P06') throw err;
   }
+}
+
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'ETIMEDOUT']);
+
+function isUnreachable(err: unknown): boolean {
+  if (err instanceof AggregateError) return err.errors.some(isUnreachable);
+  const code = (err as { code?: unknown } | null)?.code;
+  return (typeof code === 'string' && NETWORK_CODES.has(code)) || (err instanceof Error && /timeout/i.test(err.message));
+}
+
+function describe(err: unknown): string {
+  if (err instanceof AggregateError) return err.errors.map(describe).join('; ');
+  return err instanceof Error ? err.message : String(err);
 }

@@ -2,4 +2,5 @@
 export { Supervisor, type SupervisorOptions } from './supervisor.js';
 export { RestartPolicy, type RestartPolicyOptions } from './restart-policy.js';
 export { exitWithSupervisor } from './child.js';
-export type { WorkerSpec, InProcessRun } from './types.js';
+export type { WorkerSpec, InProcessRun, WorkerDeps, WorkerDefinition } from './types.js';
+export { WORKERS } from './worker-table.js';

@@ -6,11 +6,16 @@
  */
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { probeSocket, startBroker } from '../bus/broker/index.js';
-import { getBus, processHub, publishSafely, topics, type Bus } from '../bus/index.js';
+import { getBus, processHub, publishSafely, runHeartbeat, topics, type Bus } from '../bus/index.js';
 import { runApi } from '../api/index.js';
 import type { Runtime } from '../runtime/index.js';
 import { Supervisor } from './supervisor.js';
+import { WORKERS } from './worker-table.js';
+
+/** bin/decnet.js, from dist/src/supervisor/up.js. */
+const DECNET_BIN = fileURLToPath(new URL('../../../bin/decnet.js', import.meta.url));
 
 export type UpBusMode = 'unix' | 'memory' | 'nats';
 
@@ -117,6 +122,23 @@ export async function runUp(opts: UpOptions): Promise<void> {
         }),
     });
   });
+
+  for (const def of WORKERS) {
+    if (opts.busMode !== 'memory') {
+      supervisor.add({ name: def.name, command: [DECNET_BIN, def.name] });
+      continue;
+    }
+    // one process: the worker shares this bus; the supervisor honours its stop
+    supervisor.add({
+      name: def.name,
+      run: async (signal) => {
+        const wlog = log.child({ worker: def.name });
+        const beat = runHeartbeat(bus, def.name, { signal, clock, log: wlog, intervalMs: config.workers.heartbeatSecs * 1000, ...(def.counters ? { extra: def.counters } : {}) });
+        await def.run({ bus, db: runtime.db, config, log: wlog, clock, signal, masterKey: runtime.masterKey }, {});
+        await beat;
+      },
+    });
+  }
 
   supervisor.listen(bus);
   await supervisor.startAll();

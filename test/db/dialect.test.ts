@@ -48,6 +48,10 @@ describe('DECNET_DATABASE_URL', () => {
     await expect(openDatabase({ home: '/nonexistent', sqliteSynchronous: 'OFF' as 'FULL' })).rejects.toMatchObject({ variable: 'DECNET_SQLITE_SYNCHRONOUS' });
   });
 
+  it('says which PostgreSQL cannot be reached, without its password', async () => {
+    await expect(openDatabase({ url: 'postgres://postgres:pw@localhost:1/test', home: '/nonexistent' })).rejects.toThrow(/^PostgreSQL at postgres:\/\/postgres:\*\*\*@localhost:1\/test cannot be reached: .*ECONNREFUSED/);
+  });
+
   it('redacts passwords', () => {
     expect(redactUrl('postgres://u:p%40ss@h:5432/d')).toBe('postgres://u:***@h:5432/d');
     expect(redactUrl('postgres://u@h/d')).toBe('postgres://u@h/d');
