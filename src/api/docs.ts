@@ -67,7 +67,7 @@ export function renderApiMarkdown(): string {
       if (query.length) entry.push(`Query: ${query.map((p) => `\`${p.name}\`${p.required ? '' : '?'}`).join(', ')}.`, '');
       const body = op.requestBody ? schemaSketch(op.requestBody.content['application/json'].schema) : '';
       if (body) entry.push(`Body: ${body}.`, '');
-      entry.push('| status | meaning |', '|---|---|', ...Object.entries(op.responses).map(([s, r]) => `| ${s} | ${r.description} |`), '');
+      entry.push('| status | meaning |', '|---|---|', ...Object.entries(op.responses).map(([s, r]) => `| ${s} | ${r.description.replaceAll('|', '\\|')} |`), '');
       (byTag.get(tag) ?? byTag.set(tag, []).get(tag))?.push(...entry);
     }
   }

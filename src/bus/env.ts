@@ -14,6 +14,9 @@ import type { TransportName } from './types.js';
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
+/** Longest socket path the kernel keeps (bytes; sun_path is 108 with its NUL): libuv truncates longer ones silently. */
+export const MAX_SOCKET_PATH_BYTES = 107;
+
 const TRUE_WORDS = new Set(['1', 'true', 'yes', 'on']);
 const FALSE_WORDS = new Set(['0', 'false', 'no', 'off']);
 

@@ -47,7 +47,7 @@ const streamSpec: RouteSpec<undefined, z.infer<typeof streamQuery>, undefined> =
   access: 'viewer',
   query: streamQuery,
   responses: {
-    200: { description: 'text/event-stream: `retry: 3000`, then frames `[id: <seq>:0]`, `event: <topic>|gap|error`, `data: <JSON>`; `: keepalive` after 15 s of quiet' },
+    200: { description: 'text/event-stream: `retry: 3000`, then frames of `id: <seq>:0` (journaled topics only), `event: <topic>` (or `gap`, `error`) and `data: <JSON>`; `: keepalive` after 15 s of quiet' },
     400: { description: 'bad or missing topics, more than 16 patterns, bad cursor, logs=1', schema: errorSchema },
     401: { description: 'no or bad token or ticket; a token in the query', schema: errorSchema },
     403: { description: 'password change owed, or a viewer pattern only forbidden topics match', schema: errorSchema },

@@ -14,6 +14,6 @@ export {
 } from './server.js';
 export { BUS_CONTROL_TOPIC, BUS_HEALTH_TOPIC, BUS_HEALTH_TYPE, DEFAULT_HEARTBEAT_MS } from './heartbeat.js';
 export { SERVER_HELLO_NAME, DEFAULT_MAX_PATTERNS, type RefusalCode } from './protocol.js';
-export { BrokerStartError, MAX_SOCKET_PATH_BYTES, probeSocket, SOCKET_MODE, type ProbeResult } from './socket-path.js';
+export { BrokerStartError, probeSocket, SOCKET_MODE, type ProbeResult } from './socket-path.js';
 export type { BrokerStats, BusHealth } from './stats.js';
 export type { ConnectionRow } from './connection.js';

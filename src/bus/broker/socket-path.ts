@@ -17,10 +17,9 @@ import { execFile } from 'node:child_process';
 import { chmod, chown, lstat, mkdir, readFile, unlink } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { dirname, isAbsolute, relative, resolve } from 'node:path';
+import { MAX_SOCKET_PATH_BYTES } from '../env.js';
 import type { Logger } from '../log.js';
 
-/** Longest socket path the kernel keeps (bytes; sun_path is 108 with its NUL). */
-export const MAX_SOCKET_PATH_BYTES = 107;
 
 /** Mode of the socket file: owner and group may connect, nobody else. */
 export const SOCKET_MODE = 0o660;

@@ -16,11 +16,10 @@ import { BusConfigError, TopicError } from '../errors.js';
 import type { TimerHandle } from '../clock.js';
 import { RateLimitedLog } from '../log.js';
 import type { PreparedEvent } from '../prepare.js';
+import { MAX_SOCKET_PATH_BYTES } from '../env.js';
 import { Backoff } from './backoff.js';
 import { Outbox } from './outbox.js';
 
-/** Longest socket path the kernel takes (sun_path is 108 bytes with its NUL). */
-export const MAX_SOCKET_PATH_BYTES = 107;
 
 export interface UnixBusOptions extends BusOptions {
   readonly socketPath: string;
