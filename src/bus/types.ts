@@ -89,7 +89,10 @@ export interface DurableSubscription extends AsyncIterable<DurableMessage> {
   readonly name: string;
   readonly patterns: readonly string[];
   readonly guarantee: 'at-least-once' | 'at-most-once';
-  /** Resolves when every pattern is consumed (no later event is missed). */
+  /**
+   * Resolves when every pattern is consumed (no later event is missed), or once closed;
+   * rejects (and the iterator throws) when it cannot start, e.g. no stream on the server.
+   */
   readonly ready: Promise<void>;
   /** Idempotent; ends the iterator (unacked events stay unacked). */
   close(): Promise<void>;

@@ -116,7 +116,7 @@ export function jetStreamDurable(host: JetStreamHost, name: string, patterns: st
     }
   };
 
-  const ready = (async () => {
+  const setup = async (): Promise<void> => {
     const nc = await host.jetstreamReady();
     const jsm = await jetstreamManager(nc);
     const js = jetstream(nc);
@@ -137,13 +137,16 @@ export function jetStreamDurable(host: JetStreamHost, name: string, patterns: st
         });
       }),
     );
-  })();
-  ready.catch((err: unknown) => {
+  };
+  // closed before it was set up: simply ready (nothing can be missed any more), like subscribe()
+  const ready = setup().catch((err: unknown) => {
     if (closed) return;
     log.warn({ durable: name, patterns: list, err: err instanceof Error ? err.message : String(err) }, 'durable subscription could not start');
     queue.fail(err);
     void close();
+    throw err;
   });
+  ready.catch(() => undefined); // the caller may never look at it; the iterator reports it too
 
   const sub: DurableSubscription = {
     name,

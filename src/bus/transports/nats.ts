@@ -280,9 +280,11 @@ export class NatsBus extends BaseBus {
         log: this.log,
         stream: this.stream,
         jetstreamReady: async () => {
-          const nc = await this.firstConnection;
+          await this.firstConnection;
+          await this.online.wait();
           await this.streamEnsured;
-          if (this.stopping) throw new BusClosedError(`bus ${this.name} is closed`);
+          const nc = this.nc;
+          if (this.stopping || !nc) throw new BusClosedError(`bus ${this.name} is closed`);
           return nc;
         },
         forget: (d) => this.durables.delete(d),
@@ -298,8 +300,9 @@ export class NatsBus extends BaseBus {
   protected async shutdown(): Promise<void> {
     this.stopping = true;
     this.clock.clearTimeout(this.redialTimer);
-    this.rejectFirst(new BusClosedError(`bus ${this.name} closed`));
+    // durables first: their iterators end (not fail) when the first connection is called off
     await Promise.allSettled([...this.durables].map((d) => d.close()));
+    this.rejectFirst(new BusClosedError(`bus ${this.name} closed`));
     const nc = this.nc;
     this.online.release();
     if (!nc || nc.isClosed() || !this.online.opened) {

@@ -194,4 +194,43 @@ describe.skipIf(!up)('durable() on NATS: at-least-once', () => {
       await proxy.close();
     }
   }, 30_000);
+
+  it('ends a durable iterator (without an error) when the bus closes, connected or not', async () => {
+    const { root, bus } = world();
+    const drainAll = async (d: DurableSubscription): Promise<number> => {
+      let n = 0;
+      for await (const m of d) n += m ? 1 : 0;
+      return n;
+    };
+    const live = bus();
+    const d1 = live.durable(uniq('w'), `${root}.>`);
+    await d1.ready;
+    const ended1 = drainAll(d1);
+    const proxy = await startProxy();
+    proxy.refuse(true);
+    const never = new NatsBus({ name: uniq('n'), servers: proxy.url, stream: testStream(root) });
+    const d2 = never.durable(uniq('w'), `${root}.>`);
+    const ended2 = drainAll(d2);
+    await Promise.all([live.close(), never.close()]);
+    await expect(d2.ready).resolves.toBeUndefined();
+    await proxy.close();
+    expect(await ended1).toBe(0);
+    expect(await ended2).toBe(0);
+  });
+
+  it('reports a durable that cannot start (its stream was refused) through ready and the iterator', async () => {
+    const { root, stream, bus } = world();
+    const first = bus();
+    const probe = first.durable(uniq('p'), `${root}.>`);
+    await probe.ready; // the test's stream owns `${root}.>` now
+    const other = { ...stream, name: `${stream.name}_X` }; // a second stream on the same subjects is refused
+    streams.push(other.name);
+    const b = new NatsBus({ name: uniq('x'), servers: NATS_URL, stream: other });
+    buses.push(b);
+    const d = b.durable(uniq('w'), `${root}.>`);
+    await expect(d.ready).rejects.toThrow(/stream not found/i);
+    await expect((async () => {
+      for await (const m of d) void m;
+    })()).rejects.toThrow(/stream not found/i);
+  });
 });

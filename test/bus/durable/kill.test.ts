@@ -8,10 +8,12 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { jetstreamManager } from '@nats-io/jetstream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { consumerName } from '../../../src/bus/durable/index.js';
 import { NatsBus } from '../../../src/bus/index.js';
 import { until } from '../../support/events.js';
-import { deleteStreams, ensureDist, NATS_URL, natsAvailable, REPO, testStream, uniq } from '../../support/nats.js';
+import { deleteStreams, ensureDist, NATS_URL, natsAvailable, rawClient, REPO, testStream, uniq } from '../../support/nats.js';
 
 const DIST_INDEX = join(REPO, 'dist/src/bus/index.js');
 
@@ -53,6 +55,12 @@ describe.skipIf(!up)('durable consumer killed mid-stream', () => {
 
   const lines = (out: string): string[] => (existsSync(out) ? readFileSync(out, 'utf8').split('\n').filter(Boolean) : []);
 
+  const stderrOf = new Map<ChildProcess, () => string>();
+  /** Fails the wait at once, with the child's stderr, when the consumer died on its own. */
+  const alive = (child: ChildProcess): void => {
+    if (child.exitCode !== null) throw new Error(`consumer exited (${child.exitCode}): ${stderrOf.get(child)?.() ?? ''}`);
+  };
+
   const startConsumer = async (name: string, out: string, workMs: number): Promise<ChildProcess> => {
     const before = lines(out).filter((l) => l.startsWith('READY')).length;
     const child = spawn(process.execPath, [join(dir, 'consumer.mjs'), NATS_URL, JSON.stringify(stream), name, `${root}.>`, out, String(workMs)], {
@@ -62,8 +70,9 @@ describe.skipIf(!up)('durable consumer killed mid-stream', () => {
     children.push(child);
     let stderr = '';
     child.stderr?.on('data', (b: Buffer) => (stderr += b.toString()));
+    stderrOf.set(child, () => stderr);
     await until(() => {
-      if (child.exitCode !== null) throw new Error(`consumer exited early (${child.exitCode}): ${stderr}`);
+      alive(child);
       return lines(out).filter((l) => l.startsWith('READY')).length > before;
     }, 'consumer ready', 15_000);
     return child;
@@ -80,14 +89,30 @@ describe.skipIf(!up)('durable consumer killed mid-stream', () => {
       await pub.connect();
       for (let i = 0; i < n; i++) await pub.publish(`${root}.e`, { i });
       // kill it mid-stream: some acked, most not yet seen
-      await until(() => lines(out).filter((l) => l.startsWith('A ')).length >= 40, 'first consumer acks some', 15_000);
+      await until(() => {
+        alive(first);
+        return lines(out).filter((l) => l.startsWith('A ')).length >= 40;
+      }, 'first consumer acks some', 15_000);
       first.kill('SIGKILL');
       await new Promise<void>((r) => (first.exitCode !== null || first.signalCode !== null ? r() : first.once('exit', () => r())));
       const ackedBeforeKill = new Set(lines(out).filter((l) => l.startsWith('A ')).map((l) => l.slice(2)));
       expect(ackedBeforeKill.size).toBeLessThan(n);
 
-      await startConsumer(name, out, 0);
-      await until(() => new Set(lines(out).filter((l) => l.startsWith('A ')).map((l) => l.slice(2))).size === n, 'every event acked', 30_000);
+      const second = await startConsumer(name, out, 0);
+      // done when every event was processed and the server holds nothing unacked. (An event
+      // can be acked on the server and the kill land before its `A` line: it counts as done.)
+      const nc = await rawClient();
+      try {
+        const jsm = await jetstreamManager(nc);
+        await until(async () => {
+          alive(second);
+          if (new Set(lines(out).filter((l) => l.startsWith('P ')).map((l) => l.slice(2))).size < n) return false;
+          const info = await jsm.consumers.info(stream.name, consumerName(name, `${root}.>`));
+          return info.num_pending === 0 && info.num_ack_pending === 0;
+        }, `every event processed and acked (${stream.name})`, 30_000);
+      } finally {
+        await nc.close();
+      }
     } finally {
       await pub.close();
     }
