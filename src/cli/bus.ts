@@ -99,7 +99,13 @@ async function runBroker(opts: RunOptions, version: string): Promise<void> {
     process.stderr.write(`decnet bus: listening on ${broker.socketPath} (pid ${process.pid})\n`);
     // the bridge runs in this process, on the broker's in-process seams (CORRECTIONS #4.8)
     const bridge = bridging && startBridge({ ...bridging, broker, log });
-    if (bridge) process.stderr.write(`decnet bus: bridging to ${opts.bridge ?? ''} as ${bridge.id}\n`);
+    if (bridge) {
+      broker.addStatsSection('bridge', () => {
+        const { exported, imported, skipped_too_large, loops_prevented, duplicates, refused, dropped_offline, buffered } = bridge.stats();
+        return { exported, imported, skipped_too_large, loops_prevented, duplicates, refused, dropped_offline, buffered };
+      });
+      process.stderr.write(`decnet bus: bridging to ${opts.bridge ?? ''} as ${bridge.id}\n`);
+    }
     await broker.closed;
     await bridge?.close(); // flushes exports (≤ 1 s)
   } catch (err) {
@@ -202,6 +208,9 @@ export function formatStats(stats: BrokerStats, socketPath: string): string {
     lines.push('');
     for (const row of table) lines.push(row.map((cell, c) => cell.padEnd(widths[c]!)).join('  ').trimEnd());
     if (stats.per_connection_truncated) lines.push('(more connections not shown)');
+  }
+  for (const [section, figures] of Object.entries(stats.extensions ?? {})) {
+    lines.push('', `${section}: ${Object.entries(figures).map(([k, v]) => `${k} ${v}`).join('  ')}`);
   }
   return lines.join('\n');
 }

@@ -63,6 +63,8 @@ export interface Broker {
   readonly closed: Promise<void>;
   /** Routes a pre-minted envelope (kept byte for byte) to every matching receiver except `origin`. */
   inject(topic: string, envelope: Buffer, origin?: object): void;
+  /** Adds a section (e.g. `bridge`) to stats() and the STATS reply. Returns its removal. */
+  addStatsSection(name: string, read: () => Record<string, number>): () => void;
   /** An in-process listener; `origin` is the token its own injections carry. Returns detach. */
   attachLocal(pattern: string, onEnvelope: (topic: string, envelope: Buffer) => void, origin?: object): () => void;
 }
@@ -93,6 +95,7 @@ class BrokerServer implements Broker {
   private readonly protocol: BrokerProtocol;
   private readonly connections = new Set<Connection>();
   private readonly counters: BrokerCounters = { dropped: 0, refused: 0 };
+  private readonly sections = new Map<string, () => Record<string, number>>();
   private readonly statsSource: StatsSource;
   private readonly limits: ConnectionLimits & { readonly heartbeatMs: number };
   private readonly hooks: ConnectionHooks;
@@ -181,7 +184,14 @@ class BrokerServer implements Broker {
   }
 
   stats(): BrokerStats {
-    return statsNow(this.statsSource);
+    const base = statsNow(this.statsSource);
+    if (this.sections.size === 0) return base;
+    return { ...base, extensions: Object.fromEntries([...this.sections].map(([name, read]) => [name, read()])) };
+  }
+
+  addStatsSection(name: string, read: () => Record<string, number>): () => void {
+    this.sections.set(name, read);
+    return () => this.sections.delete(name);
   }
 
   inject(topic: string, envelope: Buffer, origin?: object): void {

@@ -31,6 +31,8 @@ export interface BusHealth {
 
 export interface BrokerStats extends BusHealth {
   readonly per_connection: readonly ConnectionRow[];
+  /** Figures of in-process parts (the NATS bridge), by section name. */
+  readonly extensions?: Readonly<Record<string, Readonly<Record<string, number>>>>;
   /** Present (true) when rows were left out to keep a STATS body under 1 MiB. */
   readonly per_connection_truncated?: true;
 }
