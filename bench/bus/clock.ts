@@ -9,7 +9,27 @@
  * `performance.now()` runs on that same clock from a per-process origin; one offset,
  * taken once, turns the cheap `performance.now()` into the shared reading.
  */
-const origin = Number(process.hrtime.bigint()) / 1e6 - performance.now();
+const origin = monotonicOrigin();
+
+/**
+ * hrtime − performance.now(), from the tightest of a few paired readings: on a loaded
+ * machine the process can be descheduled between the two calls (by 100 ms was seen),
+ * and a pair that straddles such a pause would skew every latency by as much.
+ */
+function monotonicOrigin(): number {
+  let best = Number.POSITIVE_INFINITY;
+  let origin = 0;
+  for (let i = 0; i < 25; i++) {
+    const before = performance.now();
+    const hr = Number(process.hrtime.bigint()) / 1e6;
+    const after = performance.now();
+    if (after - before < best) {
+      best = after - before;
+      origin = hr - (before + after) / 2;
+    }
+  }
+  return origin;
+}
 
 /** Monotonic milliseconds with a sub-microsecond fraction, comparable across processes. */
 export function nowMs(): number {

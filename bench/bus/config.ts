@@ -56,8 +56,8 @@ export interface Budget {
 
 export function budget(quick: boolean): Budget {
   return quick
-    ? { saturatedMs: 150, pacedMs: 100, memorySaturatedMs: 100, memoryPacedMs: 80, routingEvents: 8_000, routingRate: 40_000, floodMs: 500, reservoir: 5_000 }
-    : { saturatedMs: 1_000, pacedMs: 500, memorySaturatedMs: 400, memoryPacedMs: 250, routingEvents: 40_000, routingRate: 50_000, floodMs: 2_000, reservoir: 10_000 };
+    ? { saturatedMs: 100, pacedMs: 70, memorySaturatedMs: 60, memoryPacedMs: 50, routingEvents: 5_000, routingRate: 40_000, floodMs: 300, reservoir: 5_000 }
+    : { saturatedMs: 700, pacedMs: 300, memorySaturatedMs: 300, memoryPacedMs: 150, routingEvents: 25_000, routingRate: 50_000, floodMs: 1_000, reservoir: 10_000 };
 }
 
 /**

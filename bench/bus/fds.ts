@@ -20,6 +20,6 @@ export function openFileLimit(): number | null {
 export function requireOpenFiles(needed: number): void {
   const limit = openFileLimit();
   if (limit !== null && limit < needed) {
-    throw new Error(`ulimit -n is ${limit}; bench:bus needs at least ${needed} open files (1,000 idle clients in one process and in the broker). Raise it, e.g. \`ulimit -n 4096\`, and run again.`);
+    throw new Error(`ulimit -n is ${limit}; bench:bus needs at least ${needed.toLocaleString('en-US')} open files (1,000 idle clients in one process and in the broker). Raise it, e.g. \`ulimit -n 4096\`, and run again.`);
   }
 }

@@ -9,9 +9,8 @@ import type { PhaseSummary } from './tally.js';
 
 export interface PhaseFigures {
   /**
-   * Events all publishers sent per second, from the first publish to the last. In a
-   * saturated phase this includes filling the window once at the start, a small excess
-   * (window ÷ phase length) that the delivered rate does not have.
+   * Events all publishers sent per second: each publisher's steady rate (after its
+   * window first filled; see RunResult.steady), else its rate from first to last publish.
    */
   readonly published_per_s: number;
   /** Deliveries to all subscribers per second, from the first publish to the last arrival. */
@@ -22,26 +21,40 @@ export interface PhaseFigures {
   readonly p99_ms: number;
   readonly published: number;
   readonly delivered: number;
+  /** The smallest latency sampled (ms): below zero, the processes' clocks disagree. */
+  readonly min_ms: number;
 }
 
 export function phaseFigures(pubs: readonly RunResult[], subs: readonly PhaseSummary[]): PhaseFigures {
   const published = pubs.reduce((a, r) => a + r.published, 0);
   const delivered = subs.reduce((a, s) => a + s.count, 0);
   const t0 = Math.min(...pubs.map((r) => r.t0));
-  const t1 = Math.max(...pubs.map((r) => r.t1));
   const lastAt = Math.max(...subs.map((s) => s.lastAt));
   const expected = published * subs.length;
   const samples: number[] = [];
-  for (const s of subs) for (const v of s.samples) samples.push(v);
+  let min = Number.POSITIVE_INFINITY;
+  for (const s of subs) {
+    for (const v of s.samples) {
+      samples.push(v);
+      if (v < min) min = v;
+    }
+  }
   return {
-    published_per_s: Math.round(published / (Math.max(t1 - t0, 1e-3) / 1000)),
+    published_per_s: Math.round(pubs.reduce((a, r) => a + publishRate(r), 0)),
     delivered_per_s: delivered === 0 ? 0 : Math.round(delivered / (Math.max(lastAt - t0, 1e-3) / 1000)),
     loss: expected === 0 ? 0 : round(1 - delivered / expected, 6),
     p50_ms: round(percentile(samples, 50), 3),
     p99_ms: round(percentile(samples, 99), 3),
     published,
     delivered,
+    min_ms: samples.length === 0 ? 0 : round(min, 3),
   };
+}
+
+/** One publisher's rate (events/s). */
+function publishRate(r: RunResult): number {
+  const s = r.steady;
+  return s ? s.published / ((r.t1 - s.since) / 1000) : r.published / (Math.max(r.t1 - r.t0, 1e-3) / 1000);
 }
 
 /** Drain: polls `count()` until it reaches `expected` or stops moving for `quietMs`. */

@@ -59,7 +59,7 @@ export async function runMemoryCombo(scenario: Scenario, payloadBytes: number, t
   try {
     const saturated = await phase(1, null, budget.memorySaturatedMs);
     const at10k = await phase(2, LATENCY_RATE, budget.memoryPacedMs);
-    const half = halfRate(saturated);
+    const half = halfRate(saturated, scenario.subscribers);
     const atHalf = await phase(3, half, budget.memoryPacedMs);
     const head = { transport: 'memory' as const, client: 'decnet' as const, scenario: scenario.name, payload_bytes: payloadBytes, envelope_bytes: envBytes, publishers: scenario.publishers, subscribers: scenario.subscribers, window };
     return throughputRow(head, saturated, paced(LATENCY_RATE, at10k), paced(half, atHalf));

@@ -21,19 +21,21 @@ interface ProfileNode {
 
 interface CpuProfile {
   readonly nodes: readonly ProfileNode[];
-  readonly samples?: readonly number[];
 }
 
 export interface HotFunction {
-  /** `name (file:line)`; `(program)`, `(garbage collector)` and `(idle)` are V8's own. */
+  /** `name (file:line)`; `(program)` and `(garbage collector)` are V8's own. */
   readonly fn: string;
-  /** Share of the samples (%). */
+  /** Share of the busy samples (%). */
   readonly self_pct: number;
 }
 
 export interface ProfileSummary {
   readonly file: string;
-  readonly samples: number;
+  /** Samples taken while the broker was busy (the idle ones are left out). */
+  readonly busy_samples: number;
+  /** Share of all samples that were idle (%). */
+  readonly idle_pct: number;
   readonly top: readonly HotFunction[];
 }
 
@@ -54,17 +56,24 @@ export function summariseProfile(dir: string, top = 15): ProfileSummary | null {
   const prof = JSON.parse(readFileSync(path, 'utf8')) as CpuProfile;
   const self = new Map<string, number>();
   let total = 0;
+  let idle = 0;
   for (const n of prof.nodes) {
     const hits = n.hitCount ?? 0;
     if (hits === 0) continue;
+    if (n.callFrame.functionName === '(idle)') {
+      idle += hits;
+      continue;
+    }
     const key = label(n.callFrame);
     self.set(key, (self.get(key) ?? 0) + hits);
     total += hits;
   }
-  const busy = [...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, top);
+  const pct = (n: number, of: number): number => Math.round((n / Math.max(of, 1)) * 1000) / 10;
+  const hottest = [...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, top);
   return {
     file: path,
-    samples: total,
-    top: busy.map(([fn, hits]) => ({ fn, self_pct: Math.round((hits / Math.max(total, 1)) * 1000) / 10 })),
+    busy_samples: total,
+    idle_pct: pct(idle, total + idle),
+    top: hottest.map(([fn, hits]) => ({ fn, self_pct: pct(hits, total) })),
   };
 }

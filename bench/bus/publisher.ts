@@ -42,9 +42,16 @@ export interface RunPlan {
 
 export interface RunResult {
   readonly published: number;
-  /** First and last publish (ms, clock.ts). */
+  /** When the run started and ended (ms, clock.ts): the span it was publishing or waiting to. */
   readonly t0: number;
   readonly t1: number;
+  /**
+   * The steady state of a publisher held back by its window: events published after
+   * the window first filled, and when that was. The first burst fills the window at
+   * once, which would inflate a rate taken over a short phase. Null when the window
+   * never filled in the first half of the run (the subscribers kept ahead).
+   */
+  readonly steady: { readonly published: number; readonly since: number } | null;
 }
 
 /** Events per burst when publishing as fast as possible. */
@@ -56,13 +63,14 @@ export async function runPublisher(sink: PubSink, plan: RunPlan, credit: Credit)
   const { phase, durationMs, ratePerS, window } = plan;
   const maxEvents = plan.maxEvents ?? Number.MAX_SAFE_INTEGER;
   const t0 = nowMs();
-  let t1 = t0;
   let seq = 0;
+  let full: { seq: number; t: number } | undefined;
   for (;;) {
     const now = nowMs();
     const elapsed = now - t0;
     if (elapsed >= durationMs || seq >= maxEvents) break;
     const room = window === null ? BURST : window - (seq - credit.seen(phase));
+    if (room <= 0 && full === undefined) full = { seq, t: now };
     const due = ratePerS === null ? BURST : Math.floor(((elapsed + PACE_TICK_MS) * ratePerS) / 1000) - seq;
     const n = Math.min(room, due, BURST * 8, maxEvents - seq);
     if (n <= 0) {
@@ -71,11 +79,12 @@ export async function runPublisher(sink: PubSink, plan: RunPlan, credit: Credit)
       continue;
     }
     for (let i = 0; i < n; i++) sink.send(phase, seq++, nowMs());
-    t1 = nowMs();
     const pushedBack = sink.flush();
     if (pushedBack) await pushedBack;
     if (ratePerS === null) await nextTurn();
     else await sleep(PACE_TICK_MS);
   }
-  return { published: seq, t0, t1 };
+  const t1 = nowMs();
+  const steady = full !== undefined && full.t - t0 < (t1 - t0) / 2 ? { published: seq - full.seq, since: full.t } : null;
+  return { published: seq, t0, t1, steady };
 }

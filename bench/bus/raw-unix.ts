@@ -19,23 +19,22 @@ export class RawConn {
   private subOkWaiter: { n: number; resolve: () => void } | undefined;
   private drainWaiter: Promise<void> | undefined;
   onEvt: ((frame: Frame) => void) | undefined;
-  /** Why the connection failed (a bad frame from the broker, a socket error), if it did. */
-  failure: string | undefined;
 
-  private constructor(readonly socket: net.Socket) {
+  private constructor(
+    readonly socket: net.Socket,
+    readonly name: string,
+  ) {
     this.decoder = new FrameDecoder((frame) => this.onFrame(frame));
     socket.on('data', (chunk: Buffer) => {
       try {
         this.decoder.push(chunk);
       } catch (err) {
-        this.failure = `bad frame from the broker: ${err instanceof Error ? err.message : String(err)}`;
+        // a broker bug, worth seeing; what the connection missed shows as loss
+        process.stderr.write(`bus: ${name}: bad frame from the broker, connection closed: ${err instanceof Error ? err.message : String(err)}\n`);
         socket.destroy();
       }
     });
-    socket.on('error', (err) => {
-      this.failure ??= err.message;
-      socket.destroy();
-    });
+    socket.on('error', () => socket.destroy()); // resets at shutdown; a lost connection shows as loss
   }
 
   /** Connects and sends HELLO `{"proto":2}`. Rejects with the socket error (EMFILE, ECONNREFUSED, …). */
@@ -46,7 +45,7 @@ export class RawConn {
       socket.once('connect', () => {
         socket.off('error', reject);
         socket.write(encodeFrame('HELLO', name, '{"proto":2}'));
-        resolve(new RawConn(socket));
+        resolve(new RawConn(socket, name));
       });
     });
   }

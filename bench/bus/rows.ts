@@ -84,9 +84,14 @@ export function throughputRow(head: RowHead, saturated: PhaseFigures, at10k: Pac
   };
 }
 
-/** Half the saturated publish rate, rounded to a hundred events/s (at least 100). */
-export function halfRate(saturated: PhaseFigures): number {
-  return Math.max(100, Math.round(saturated.published_per_s / 200) * 100);
+/**
+ * Half the saturated rate, in published events/s, rounded to a hundred (at least 100).
+ * The sustained rate is what reached each subscriber (delivered ÷ fan-out): the publish
+ * rate also counts the window filled at the start.
+ */
+export function halfRate(saturated: PhaseFigures, subscribers: number): number {
+  const sustained = Math.min(saturated.published_per_s, saturated.delivered_per_s / subscribers);
+  return Math.max(100, Math.round(sustained / 200) * 100);
 }
 
 /** One line of progress for a finished row. */

@@ -49,7 +49,9 @@ export async function runPhase(r: PhaseRun): Promise<PhaseFigures> {
     };
     await awaitDelivered(count, published * r.subs.length, DRAIN_QUIET_MS, DRAIN_MAX_MS);
     const summaries = await Promise.all(r.subs.map((s) => s.call({ op: 'sub.summary', phase: r.phase })));
-    return phaseFigures(results, summaries);
+    const f = phaseFigures(results, summaries);
+    if (f.min_ms < -0.05) process.stderr.write(`bus: warning: a latency of ${f.min_ms} ms in phase ${r.phase}: the workers' clocks disagree (see clock.ts)\n`);
+    return f;
   } finally {
     relay.dispose();
   }
@@ -91,7 +93,7 @@ export async function runCombo(c: ComboSpec): Promise<ThroughputRow> {
     const saturated = await runPhase({ ...base, phase: 1, ratePerS: null, durationMs: budget.saturatedMs });
     const b1 = await brokerNow(c.broker);
     const at10k = await runPhase({ ...base, phase: 2, ratePerS: LATENCY_RATE, durationMs: budget.pacedMs });
-    const half = halfRate(saturated);
+    const half = halfRate(saturated, scenario.subscribers);
     const atHalf = await runPhase({ ...base, phase: 3, ratePerS: half, durationMs: budget.pacedMs });
     const b2 = await brokerNow(c.broker);
     const broker =

@@ -20,10 +20,10 @@ function find(rows: readonly ThroughputRow[], transport: string, client: string,
   return rows.find((r) => r.transport === transport && r.client === client && r.scenario === scenario && r.payload_bytes === size);
 }
 
-/** delivered/s of unix 1→1 (raw, or our client) over NATS raw 1→1, per payload size. */
+/** delivered/s of unix 1→1 over NATS 1→1, per payload size, both through `client` (raw harness, or our transports). */
 export function unixVsNats(rows: readonly ThroughputRow[], client: 'raw' | 'decnet'): Record<string, number | null> {
   const out: Record<string, number | null> = {};
-  for (const size of [128, 1024]) out[String(size)] = ratio(find(rows, 'unix', client, '1->1', size)?.delivered_per_s, find(rows, 'nats', 'raw', '1->1', size)?.delivered_per_s);
+  for (const size of [128, 1024]) out[String(size)] = ratio(find(rows, 'unix', client, '1->1', size)?.delivered_per_s, find(rows, 'nats', client, '1->1', size)?.delivered_per_s);
   return out;
 }
 

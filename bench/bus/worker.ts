@@ -4,11 +4,10 @@
  * a subscriber, a publisher, the routing scenario's subscriptions, or the memory test's
  * idle clients. It exits when main goes away, closing what it holds.
  */
-import { BrokerHost } from './broker-host.js';
+import type { BrokerHost } from './broker-host.js';
 import type { Down, Notice, Op, Replies, Request, RequestOf, SubscriberSpec, PublisherSpec, Up } from './ipc.js';
 import { openIdleClients, openRoutingHolder } from './loadgen.js';
-import { openUnixSink, openUnixSubscriber } from './decnet-client.js';
-import { NatsRawSink, natsRawSubscriber } from './raw-nats.js';
+import { openBusSink, openBusSubscriber } from './decnet-client.js';
 import { RawUnixSink, rawUnixSubscriber } from './raw-unix.js';
 import { runPublisher, type Credit, type PubSink } from './publisher.js';
 import { Tally } from './tally.js';
@@ -95,22 +94,26 @@ const role = new Role();
 async function openSubscriber(spec: SubscriberSpec): Promise<void> {
   const tally = role.newTally(spec);
   const { endpoint, topic } = spec;
-  if (endpoint.transport === 'nats') {
+  if (endpoint.client === 'decnet') {
+    role.onClose(await openBusSubscriber(endpoint, topic, spec.queue, tally));
+  } else if (endpoint.transport === 'nats') {
+    const { natsRawSubscriber } = await import('./raw-nats.js'); // the NATS client loads only where it is used
     const nc = await natsRawSubscriber(endpoint.natsServer, topic, tally);
     role.onClose(() => nc.close());
-  } else if (endpoint.client === 'raw') {
+  } else {
     const conn = await rawUnixSubscriber(endpoint.socketPath, topic, tally);
     role.onClose(() => conn.close());
-  } else {
-    role.onClose(await openUnixSubscriber(endpoint.socketPath, topic, spec.queue, tally));
   }
 }
 
 async function openPublisher(spec: PublisherSpec): Promise<PubSink> {
   const { endpoint, topic, index, payloadBytes } = spec;
-  if (endpoint.transport === 'nats') return NatsRawSink.open(endpoint.natsServer, topic, index, payloadBytes);
-  if (endpoint.client === 'raw') return RawUnixSink.open(endpoint.socketPath, topic, index, payloadBytes);
-  return openUnixSink(endpoint.socketPath, topic, index, payloadBytes);
+  if (endpoint.client === 'decnet') return openBusSink(endpoint, topic, index, payloadBytes);
+  if (endpoint.transport === 'nats') {
+    const { NatsRawSink } = await import('./raw-nats.js');
+    return NatsRawSink.open(endpoint.natsServer, topic, index, payloadBytes);
+  }
+  return RawUnixSink.open(endpoint.socketPath, topic, index, payloadBytes);
 }
 
 function must<T>(v: T | undefined, what: string): T {
@@ -120,6 +123,7 @@ function must<T>(v: T | undefined, what: string): T {
 
 const handlers: { [K in Op]: (req: RequestOf<K>) => Promise<Replies[K]> } = {
   'broker.start': async (req) => {
+    const { BrokerHost } = await import('./broker-host.js'); // only the broker's worker loads the broker
     const host = new BrokerHost();
     await host.start(req.socketPath);
     role.broker = host;

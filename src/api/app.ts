@@ -13,8 +13,13 @@ import type { ApiContext } from './context.js';
 import { installErrorHandler } from './errors.js';
 import { buildOpenApi } from './openapi.js';
 import { API_PREFIX, type RouteCatalog } from './route.js';
+import type { AttackerApiExtension } from '../correlate/index.js';
+import { attackerRoutes } from './routes/attackers.js';
 import { registerAuthRoutes } from './routes/auth.js';
+import { registerCredentialReuseRoutes } from './routes/credential-reuse.js';
 import { registerHealthRoute } from './routes/health.js';
+import { registerLogRoutes } from './routes/logs.js';
+import { registerWebhookRoutes, type WebhookRouteOptions } from './routes/webhooks.js';
 import { registerWorkerRoutes } from './routes/workers.js';
 import { registerStreamRoutes } from './stream/index.js';
 import { WorkerRegistry } from './workers/registry.js';
@@ -33,8 +38,12 @@ export interface ApiDeps {
   /** 32 bytes derived from the master key for JWTs. */
   readonly jwtKey: Uint8Array;
   readonly supervisor?: SupervisorHandle;
+  /** Fields later issues add to the attacker routes (default: ATTACKER_API_EXTENSIONS; CORRECTIONS #7.15). */
+  readonly attackerExtensions?: readonly AttackerApiExtension[];
   /** Extra route plugins (later issues add theirs here). */
   readonly plugins?: ReadonlyArray<(app: FastifyInstance, ctx: ApiContext) => void>;
+  /** Webhook egress seams: tests inject a resolver and a loopback-only connect hook. */
+  readonly webhook?: WebhookRouteOptions;
 }
 
 export interface Api {
@@ -69,7 +78,7 @@ export function buildApi(deps: ApiDeps): Api {
   app.addHook('onClose', async () => {
     await ctx.registry.stop();
   });
-  for (const register of [registerHealthRoute, registerAuthRoutes, registerWorkerRoutes, registerStreamRoutes, ...(deps.plugins ?? [])]) register(app, ctx);
+  for (const register of [registerHealthRoute, registerAuthRoutes, registerWorkerRoutes, registerStreamRoutes, attackerRoutes(deps.attackerExtensions), registerCredentialReuseRoutes, registerLogRoutes, (a: FastifyInstance, c: ApiContext) => registerWebhookRoutes(a, c, deps.webhook), ...(deps.plugins ?? [])]) register(app, ctx);
   let openapi: Record<string, unknown> | undefined;
   app.get(`${API_PREFIX}/openapi.json`, async () => (openapi ??= buildOpenApi(catalog, API_VERSION)));
   return { app, ctx };

@@ -5,6 +5,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { registerBus } from './bus.js';
+import { registerDemo } from './demo.js';
 import { CliExit, EXIT_FAILURE, EXIT_USAGE } from './exit.js';
 import { registerApi } from './api.js';
 import { registerPub } from './pub.js';
@@ -12,6 +13,7 @@ import { registerUp } from './up.js';
 import { registerUser } from './user.js';
 import { registerSub } from './sub.js';
 import { registerTopics } from './topics.js';
+import { registerTtp } from './ttp.js';
 import { registerWorkerCommand } from './worker-command.js';
 import { WORKERS } from '../supervisor/index.js';
 
@@ -25,7 +27,7 @@ export function buildProgram(): Command {
     .version(VERSION)
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
-  for (const register of [registerUp, registerApi, registerBus, registerUser, registerTopics, registerPub, registerSub]) register(program);
+  for (const register of [registerUp, registerApi, registerBus, registerUser, registerTopics, registerPub, registerSub, registerTtp, registerDemo]) register(program);
   for (const def of WORKERS) registerWorkerCommand(program, def);
   return program;
 }

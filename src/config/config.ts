@@ -5,8 +5,11 @@
  */
 import { join } from 'node:path';
 import { BusConfigError, decnetHome, readBusEnv, readChoice, readInt, topics, validatePattern, type BusEnv, type Env } from '../bus/index.js';
+import { readAnalysisConfig, type AnalysisConfig } from './analysis.js';
 import { ConfigError } from './errors.js';
 import { readSettingsFile, type EnvMap } from './file.js';
+import { readIngestConfig, type IngestConfig } from './ingest.js';
+import { readWebhookConfig, type WebhookConfig } from './webhook.js';
 
 export interface ApiConfig {
   readonly host: string;
@@ -40,6 +43,12 @@ export interface DecnetConfig {
     readonly busHeartbeatSecs: number;
   };
   readonly logLevel: string;
+  /** eventplane.md §8, §9 (ingest). */
+  readonly ingest: IngestConfig;
+  /** analysis.md §12 (correlate). */
+  readonly analysis: AnalysisConfig;
+  /** eventplane.md §4, §9 (webhook egress). */
+  readonly webhook: WebhookConfig;
 }
 
 export interface LoadConfigOptions {
@@ -114,6 +123,9 @@ export function loadConfig(opts: LoadConfigOptions = {}): DecnetConfig {
         busHeartbeatSecs: readInt(env, 'DECNET_BUS_HEARTBEAT_SECS', 10, 1, 3600),
       },
       logLevel: readChoice(env, 'DECNET_LOG_LEVEL', LOG_LEVELS, 'info'),
+      ingest: readIngestConfig(env, home),
+      analysis: readAnalysisConfig(env),
+      webhook: readWebhookConfig(env),
     };
   } catch (err) {
     if (err instanceof BusConfigError) throw new ConfigError(err.variable, err.message.slice(err.variable.length + 2));

@@ -45,7 +45,22 @@ export async function connectSqlite(opts: SqliteConnectOptions): Promise<Kysely<
     database.close();
     throw err;
   }
-  return new Kysely<Database>({ dialect: new DecnetSqliteDialect({ database }, opts.waitMs) });
+  const kysely = new Kysely<Database>({ dialect: new DecnetSqliteDialect({ database }, opts.waitMs) });
+  sqliteHandles.set(kysely, database);
+  return kysely;
+}
+
+const sqliteHandles = new WeakMap<Kysely<Database>, BetterSqlite3.Database>();
+
+/**
+ * The better-sqlite3 handle under a SQLite kysely (undefined on PostgreSQL), for a
+ * repository's prepared statements on a hot insert path (CORRECTIONS #7.14). Its
+ * statements run on the process's one connection, so they belong to whichever write
+ * transaction holds it: call them only inside `db.write`, from the repository that
+ * was handed the WriteTx.
+ */
+export function sqliteHandle(kysely: Kysely<Database>): BetterSqlite3.Database | undefined {
+  return sqliteHandles.get(kysely);
 }
 
 export interface PostgresConnectOptions {

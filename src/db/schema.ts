@@ -12,6 +12,9 @@
  * `db.kysely.withTables<TheirTables>()`.
  */
 import type { ColumnType, GeneratedAlways } from 'kysely';
+import type { CorrelateTables } from './correlate-tables.js';
+import type { IngestTables } from './ingest-schema.js';
+import type { WebhookTables } from './webhook-tables.js';
 
 /** A boolean column (stored 0/1 on SQLite). */
 export type DbBool = ColumnType<boolean | number, boolean | number, boolean | number>;
@@ -61,7 +64,8 @@ export interface WorkerCursorsTable {
   updated_at: DbTime;
 }
 
-export interface Database {
+/** `CorrelateTables`: analysis.md §1–§3 (correlate-tables.ts); `WebhookTables`: eventplane.md §4.1 (webhook-tables.ts); `IngestTables`: eventplane.md §8 (ingest-schema.ts). */
+export interface Database extends CorrelateTables, IngestTables, WebhookTables {
   users: UsersTable;
   revoked_tokens: RevokedTokensTable;
   events: EventsTable;

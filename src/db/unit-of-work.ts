@@ -11,8 +11,10 @@
  * Nor may it await `db.kysely` or another `db.write`: use `tx.db`, and pass `tx` to the
  * repositories (on SQLite that would wait for its own connection: ConnectionWaitError).
  */
+import type BetterSqlite3 from 'better-sqlite3';
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Clock, Logger } from '../bus/index.js';
+import { sqliteHandle } from './connection.js';
 import type { DialectName } from './dialect.js';
 import { LockOrderError } from './errors.js';
 import { advisoryLockKey, canonicalLockOrder, compareLockOrder, type LockedTable } from './locks.js';
@@ -73,6 +75,10 @@ class Tx implements WriteTx {
   get strictPayloads(): boolean {
     return this.opts.strictPayloads;
   }
+  /** The database handle the transaction belongs to. */
+  get main(): Kysely<Database> {
+    return this.opts.kysely;
+  }
 
   afterCommit(fn: () => unknown): void {
     if (this.done) throw new Error('afterCommit called after the transaction ended');
@@ -91,6 +97,15 @@ class Tx implements WriteTx {
       this.held.push(table);
     }
   }
+}
+
+/**
+ * The better-sqlite3 handle a SQLite write runs on, for a repository's prepared
+ * statements on a hot insert path (CORRECTIONS #7.14); undefined on PostgreSQL. Its
+ * statements run inside `tx` (the transaction holds the process's one connection).
+ */
+export function sqliteHandleOf(tx: WriteTx): BetterSqlite3.Database | undefined {
+  return tx instanceof Tx && tx.dialect === 'sqlite' && !tx.done ? sqliteHandle(tx.main) : undefined;
 }
 
 export class UnitOfWork {

@@ -41,3 +41,11 @@ export function exitWithSupervisor(onGone: () => void): void {
   if (process.env.DECNET_SUPERVISED !== '1' || !process.connected) return;
   process.on('disconnect', onGone);
 }
+
+/**
+ * In a supervised child whose work is done: let go of the IPC channel, which would
+ * otherwise keep the process alive after a stop until the supervisor's SIGKILL.
+ */
+export function releaseSupervisor(): void {
+  process.channel?.unref();
+}

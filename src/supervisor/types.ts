@@ -41,4 +41,11 @@ export interface WorkerDefinition {
   readonly run: (deps: WorkerDeps, opts: Record<string, unknown>) => Promise<void>;
   /** Heartbeat extras (the worker's counters). */
   readonly counters?: () => Record<string, unknown>;
+  /**
+   * Whether `decnet <name>` with these flags runs the worker (heartbeat, control listener)
+   * or a one-off command of the same name, such as `decnet ingest --file …`, which must not
+   * beat as the worker beside `decnet up`. Default: always the worker (`decnet up` passes
+   * no flags).
+   */
+  readonly runsAsWorker?: (opts: Record<string, unknown>) => boolean;
 }

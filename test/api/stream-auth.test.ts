@@ -51,7 +51,7 @@ describe('the stream response', () => {
 
   it('is in the OpenAPI document, and so is sse-ticket', async () => {
     const doc = (await t.request('GET', '/api/v1/openapi.json')).body as { paths: Record<string, Record<string, { parameters?: Array<{ name: string }> }>> };
-    expect(doc.paths['/api/v1/stream']?.get?.parameters?.map((p) => p.name)).toEqual(['topics', 'logs', 'ticket', 'last_event_id']);
+    expect(doc.paths['/api/v1/stream']?.get?.parameters?.map((p) => p.name)).toEqual(['topics', 'logs', 'decky', 'service', 'event_type', 'attacker_ip', 'ticket', 'last_event_id']);
     expect(doc.paths['/api/v1/auth/sse-ticket']?.post).toBeDefined();
   });
 });
@@ -164,12 +164,13 @@ describe('the request', () => {
     expect(r.body.message).toMatch(/at most 16 patterns, got 17/);
   });
 
-  it('topics= is required; logs=1 is not available yet', async () => {
-    expect((await status('', { token: viewer })).status).toBe(400);
-    const logs = await status('logs=1', { token: viewer });
-    expect(logs.status).toBe(400);
-    expect(logs.body.message).toMatch(/log feed .* not available yet/);
-    expect((await status('topics=attacker.>&logs=1', { token: viewer })).status).toBe(400);
+  it('topics= or logs=1 is required', async () => {
+    const none = await status('', { token: viewer });
+    expect(none.status).toBe(400);
+    expect(none.body.message).toMatch(/logs=1/);
+    expect((await status('logs=1', { token: viewer })).status).toBe(200);
+    expect((await status('topics=attacker.>&logs=1', { token: viewer })).status).toBe(200);
+    expect((await status('topics=attacker.>&logs=yes', { token: viewer })).status).toBe(400);
   });
 
   it('400 for a malformed cursor', async () => {

@@ -7,8 +7,8 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildApi, hashPassword, type Api, type SupervisorHandle } from '../../src/api/index.js';
-import { FakeClock, MemoryBus, MemoryHub, silentLogger } from '../../src/bus/index.js';
+import { buildApi, hashPassword, type Api, type ApiDeps, type SupervisorHandle } from '../../src/api/index.js';
+import { FakeClock, MemoryBus, MemoryHub, silentLogger, type Logger } from '../../src/bus/index.js';
 import { loadConfig } from '../../src/config/index.js';
 import { openDatabase, type Db } from '../../src/db/index.js';
 
@@ -29,14 +29,14 @@ export interface TestApi {
 
 export const TEST_PASSWORD = 'correct horse battery';
 
-export async function startTestApi(opts: { env?: Record<string, string>; supervisor?: SupervisorHandle } = {}): Promise<TestApi> {
+export async function startTestApi(opts: { env?: Record<string, string>; supervisor?: SupervisorHandle; webhook?: ApiDeps['webhook']; attackerExtensions?: ApiDeps['attackerExtensions']; clock?: FakeClock; log?: Logger } = {}): Promise<TestApi> {
   const home = mkdtempSync(join(tmpdir(), 'dn-api-'));
-  const clock = new FakeClock(Date.UTC(2026, 11, 1, 12, 0, 0));
+  const clock = opts.clock ?? new FakeClock(Date.UTC(2026, 11, 1, 12, 0, 0));
   const config = loadConfig({ env: { DECNET_HOME: home, DECNET_BUS_TYPE: 'memory', DECNET_LOGIN_RATE_PER_MIN: '1000', ...opts.env } });
   const db = await openDatabase({ home, clock, log: silentLogger });
   const hub = new MemoryHub();
   const bus = new MemoryBus({ name: 'api-test', hub, strict: true, clock });
-  const api = buildApi({ config, db, bus, clock, log: silentLogger, jwtKey: randomBytes(32), ...(opts.supervisor ? { supervisor: opts.supervisor } : {}) });
+  const api = buildApi({ config, db, bus, clock, log: opts.log ?? silentLogger, jwtKey: randomBytes(32), ...(opts.supervisor ? { supervisor: opts.supervisor } : {}), ...(opts.webhook ? { webhook: opts.webhook } : {}), ...(opts.attackerExtensions ? { attackerExtensions: opts.attackerExtensions } : {}) });
   const address = await api.app.listen({ host: '127.0.0.1', port: 0 });
   const request: TestApi['request'] = async (method, path, o = {}) => {
     const headers: Record<string, string> = { ...(o.headers ?? {}) };

@@ -4,7 +4,7 @@
  * pins HS256, checks iss/aud/exp with 30 s tolerance and requires sub and jti;
  * the caller then checks the user, the cutoff and revocation.
  */
-import { randomBytes } from 'node:crypto';
+import { createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
 import { errors, jwtVerify, SignJWT } from 'jose';
 
 export type Role = 'admin' | 'viewer';
@@ -26,14 +26,18 @@ export class TokenError extends Error {
 }
 
 export class TokenSigner {
+  /** Imported once: jose would import raw bytes again on every sign and verify. */
+  private readonly key: KeyObject;
+
   constructor(
     /** 32 bytes derived from the master key (purpose `jwt`). */
-    private readonly key: Uint8Array,
+    rawKey: Uint8Array,
     /** Lifetime, seconds. */
     readonly ttlSecs: number,
     private readonly nowSecs: () => number,
   ) {
-    if (key.length !== 32) throw new RangeError('the JWT key must be 32 bytes');
+    if (rawKey.length !== 32) throw new RangeError('the JWT key must be 32 bytes');
+    this.key = createSecretKey(rawKey);
   }
 
   /** Issues a token; `notBefore` is the user's cutoff (the token's iat is never below it). */

@@ -10,9 +10,12 @@
 import type { Clock, TimerHandle } from '../../bus/index.js';
 import { droppedGapFrame, KEEPALIVE_FRAME } from './frames.js';
 
-/** Where frames go: a `ServerResponse` in the API, anything stream-like in tests. */
+/**
+ * Where frames go: a `ServerResponse` in the API, anything stream-like in tests. A
+ * frame shared by many clients comes as one Buffer, encoded once for all of them.
+ */
 export interface FrameSink {
-  write(chunk: string): boolean;
+  write(chunk: string | Buffer): boolean;
   once(event: 'drain', listener: () => void): unknown;
   removeListener(event: 'drain', listener: () => void): unknown;
 }
@@ -37,7 +40,7 @@ export const DEFAULT_DRAIN_TIMEOUT_MS = 30_000;
 export const DEFAULT_KEEPALIVE_MS = 15_000;
 
 interface Held {
-  readonly text: string;
+  readonly chunk: string | Buffer;
   readonly bytes: number;
 }
 
@@ -89,9 +92,14 @@ export class ClientQueue {
   }
 
   /** Queues a frame, dropping the oldest past the bound, and writes what the socket takes. */
-  push(text: string): void {
+  push(chunk: string | Buffer): void {
     if (this.closed) return;
-    const held: Held = { text, bytes: Buffer.byteLength(text) };
+    // the usual case, a client that keeps up: straight to the socket, nothing held
+    if (!this.waitingDrain && this.unannounced === 0 && this.frames.length === 0) {
+      this.writeNow(chunk);
+      return;
+    }
+    const held: Held = { chunk, bytes: typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length };
     this.frames.push(held);
     this.bytes += held.bytes;
     while (this.frames.length > this.maxFrames || (this.bytes > this.maxBytes && this.frames.length > 1)) {
@@ -129,7 +137,7 @@ export class ClientQueue {
 
   private flush(): void {
     while (!this.closed && !this.waitingDrain) {
-      let chunk: string;
+      let chunk: string | Buffer;
       if (this.unannounced > 0) {
         chunk = droppedGapFrame(this.unannounced);
         this.unannounced = 0;
@@ -137,13 +145,13 @@ export class ClientQueue {
         const next = this.frames.shift();
         if (!next) return;
         this.bytes -= next.bytes;
-        chunk = next.text;
+        chunk = next.chunk;
       }
       this.writeNow(chunk);
     }
   }
 
-  private writeNow(chunk: string): void {
+  private writeNow(chunk: string | Buffer): void {
     this.lastWriteAt = this.clock.now();
     if (this.sink.write(chunk)) return;
     this.waitingDrain = true;

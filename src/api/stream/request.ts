@@ -1,8 +1,9 @@
 /**
  * The query of `GET /api/v1/stream` (eventplane.md §3.2, CORRECTIONS #5.7, #5.16):
  * `topics=<p>,<p>,...` splits on commas (so a pattern with a comma cannot be streamed),
- * at most 16 valid patterns, and a 400 names the bad one. `logs=1` (the log feed) comes
- * with ingestion (#7): until then it is a 400 that says so. The resume cursor is the
+ * at most 16 valid patterns, and a 400 names the bad one. `logs=1` adds the log feed
+ * (log-feed.ts) with optional exact filters `decky`, `service`, `event_type`,
+ * `attacker_ip`; at least one of `topics` and `logs=1` is required. The resume cursor is the
  * `Last-Event-ID` header or `?last_event_id=` (the header wins), `<seq>:<log id>`.
  * Viewers may not ask for a pattern the forbidden topics cover (403).
  */
@@ -11,6 +12,8 @@ import { covers, TopicError, validatePattern } from '../../bus/index.js';
 import type { Role } from '../auth/tokens.js';
 import { ApiError, forbidden } from '../errors.js';
 import { parseCursor, type StreamCursor } from './frames.js';
+import { normalizeIp } from '../../ingest/normalize.js';
+import type { LogFeedFilter } from './log-feed.js';
 import { forbiddenCover } from './viewer-filter.js';
 
 export const MAX_STREAM_PATTERNS = 16;
@@ -21,6 +24,8 @@ export interface StreamRequest {
    * (the union is the same; fewer subscriptions, and one frame per event).
    */
   readonly patterns: readonly string[];
+  /** The log feed's filters when `logs=1`, else undefined. */
+  readonly logs: LogFeedFilter | undefined;
   /** Where to resume; undefined starts at the journal's head. */
   readonly cursor: StreamCursor | undefined;
 }
@@ -51,10 +56,11 @@ export function reducePatterns(patterns: readonly string[]): string[] {
   return unique.filter((p, i) => !unique.some((q, j) => j !== i && covers(q, p)));
 }
 
-function readPatterns(query: Record<string, unknown>): string[] {
+function readPatterns(query: Record<string, unknown>, logFeed: boolean): string[] {
   const raw = values(query, 'topics');
   if (raw === undefined || raw.every((v) => v === '')) {
-    throw badQuery('topics', 'at least one pattern is required (topics=<pattern>,...; the log feed, logs=1, arrives with ingestion)');
+    if (logFeed) return [];
+    throw badQuery('topics', 'at least one pattern is required (topics=<pattern>,...), or the log feed (logs=1)');
   }
   // a repeated key counts like one comma-joined list
   const list = raw.join(',').split(',');
@@ -84,10 +90,8 @@ function readCursor(query: Record<string, unknown>, headers: IncomingHttpHeaders
 /** Parses and checks the request (400), then the viewer rule (403). */
 export function parseStreamRequest(query: Record<string, unknown>, headers: IncomingHttpHeaders, role: Role): StreamRequest {
   const logs = single(query, 'logs');
-  if (logs !== undefined && logs !== '0') {
-    throw badQuery('logs', logs === '1' ? 'the log feed (logs=1) is not available yet: it arrives with log ingestion; stream topics= for now' : 'expected logs=1');
-  }
-  const list = readPatterns(query);
+  if (logs !== undefined && logs !== '0' && logs !== '1') throw badQuery('logs', 'expected logs=1 (or 0)');
+  const list = readPatterns(query, logs === '1');
   const cursor = readCursor(query, headers);
   if (role !== 'admin') {
     for (const p of list) {
@@ -95,5 +99,19 @@ export function parseStreamRequest(query: Record<string, unknown>, headers: Inco
       if (cover !== undefined) throw forbidden(`Viewers may not stream ${JSON.stringify(p)}: every topic it matches is under ${cover}`);
     }
   }
-  return { patterns: reducePatterns(list), cursor };
+  return { patterns: reducePatterns(list), cursor, logs: logs === '1' ? logFilter(query) : undefined };
+}
+
+/** The log feed's exact filters (`attacker_ip` in normalizeIp's form, as stored). */
+function logFilter(query: Record<string, unknown>): LogFeedFilter {
+  const decky = single(query, 'decky');
+  const service = single(query, 'service');
+  const eventType = single(query, 'event_type');
+  const ip = single(query, 'attacker_ip');
+  return {
+    ...(decky === undefined ? {} : { decky }),
+    ...(service === undefined ? {} : { service }),
+    ...(eventType === undefined ? {} : { eventType }),
+    ...(ip === undefined ? {} : { attackerIp: normalizeIp(ip) ?? ip }),
+  };
 }

@@ -1,8 +1,10 @@
 /**
  * One open `GET /api/v1/stream` (eventplane.md §3.2), driven by the bus, never by a
- * polling timer.
+ * polling timer. The bus subscriptions, the live frames and the journal reads are the
+ * app's StreamHub's (shared by every stream); a session keeps what is its own: the
+ * client's queue, its journal cursor and its pacing.
  *
- * - Live-only topics: each bus event becomes one frame (no `id:`).
+ * - Live-only topics: each bus event becomes one frame (no `id:`), built by the hub.
  * - Journaled topics (the durable set, §1.5): the live copy only wakes the stream,
  *   which reads the journal after its cursor and sends the rows with `id: <seq>:0`;
  *   the frame's `data.id` is the journal id (CORRECTIONS, Across 3). One reader per
@@ -16,31 +18,27 @@
  *   stream ends and calls `onEnd` (the slot) exactly once.
  */
 import type { ServerResponse } from 'node:http';
-import { matches, topics, type Bus, type BusEvent, type Clock, type Logger, type Subscription, type TimerHandle } from '../../bus/index.js';
-import type { JournalRepo } from '../../db/index.js';
+import type { Bus, Clock, Logger, TimerHandle } from '../../bus/index.js';
+import type { JournalRepo, LogsRepo } from '../../db/index.js';
 import type { Role } from '../auth/tokens.js';
 import { ClientQueue, DEFAULT_DRAIN_TIMEOUT_MS } from './client-queue.js';
-import { cursorFrame, ERROR_FRAME, eventFrame, formatCursor, journalGapFrame, OPENING_FRAME, type StreamCursor } from './frames.js';
-import { mayReceive } from './viewer-filter.js';
+import { cursorFrame, ERROR_FRAME, formatCursor, journalGapFrame, OPENING_FRAME, type StreamCursor } from './frames.js';
+import { LogFeed, type LogFeedFilter } from './log-feed.js';
+import { JOURNAL_PAGE, type HubMember, type Membership, type StreamHub } from './hub.js';
 
 /** Most matching journal rows replayed on resume before giving up with `too_far_behind`. */
 export const MAX_REPLAY = 1000;
-/** Journal rows read per query. */
-const PAGE = 100;
-/** Bound of each bus subscription's queue; the pump empties it at once, so it only fills when the loop stalls. */
-const SUB_QUEUE = 1024;
 /** How long to wait for the transport to confirm the subscriptions while the bus is up (ms). */
 const READY_WAIT_MS = 2000;
 
 export type EndReason = 'client_closed' | 'stalled' | 'error' | 'shutdown' | 'bus_closed';
 
 export interface StreamSessionOptions {
-  readonly bus: Bus;
+  readonly hub: StreamHub;
+  /** For fixing the cursor (head, replay count, retention); rows come through the hub. */
   readonly journal: JournalRepo;
   readonly clock: Clock;
   readonly log: Logger;
-  /** The durable set (DECNET_DURABLE_TOPICS): these topics come from the journal. */
-  readonly durableTopics: readonly string[];
   readonly role: Role;
   /** Valid, deduplicated patterns (request.ts). */
   readonly patterns: readonly string[];
@@ -49,13 +47,14 @@ export interface StreamSessionOptions {
   readonly res: ServerResponse;
   /** Called exactly once when the stream ends. */
   readonly onEnd: (reason: EndReason) => void;
+  /** `logs=1`: the log feed (log-feed.ts). */
+  readonly logFeed?: { readonly bus: Bus; readonly logs: LogsRepo; readonly filter: LogFeedFilter } | undefined;
 }
 
-export class StreamSession {
+export class StreamSession implements HubMember {
   private readonly queue: ClientQueue;
-  private subs: Subscription[] = [];
-  private readonly seenDrops: number[] = [];
-  private offState: (() => void) | undefined;
+  private membership: Membership | undefined;
+  private logFeed: LogFeed | undefined;
   /** Last journal seq handled; undefined until the start has fixed it. */
   private cursor: number | undefined;
   private reading = false;
@@ -74,36 +73,37 @@ export class StreamSession {
     return this.ended;
   }
 
+  get role(): Role {
+    return this.o.role;
+  }
+
   /** Subscribes, fixes the cursor, and starts the replay; failures end the stream with an error frame. */
   async start(): Promise<void> {
     if (this.ended) return;
     try {
       this.queue.push(OPENING_FRAME);
-      this.subs = this.o.patterns.map((p) => this.o.bus.subscribe(p, { queue: SUB_QUEUE }));
-      this.offState = this.o.bus.on('state', (change) => {
-        if (change.state === 'connected') this.wake();
-      });
-      this.subs.forEach((sub, i) => {
-        this.seenDrops[i] = 0;
-        void this.pump(sub, i);
-      });
-      await this.subscriptionsReady();
+      this.membership = this.o.hub.join(this, this.o.patterns);
+      await this.subscriptionsReady(this.membership);
       if (this.ended) return;
       await this.fixCursor();
       if (this.ended) return;
+      if (this.o.logFeed) await this.startLogFeed(this.o.logFeed);
+      if (this.ended) return;
+      // rows committed before the cursor was fixed may not have woken anyone: read afresh
+      this.o.hub.touch();
       this.wake();
     } catch (err) {
       this.fail(err);
     }
   }
 
-  /** Ends the stream (idempotent): stops the subscriptions and timers, frees the slot, ends the response. */
+  /** Ends the stream (idempotent): leaves the hub, stops the timers, frees the slot, ends the response. */
   end(reason: EndReason): void {
     if (this.ended) return;
     this.ended = true;
     this.queue.close();
-    this.offState?.();
-    for (const sub of this.subs) void sub.close();
+    this.membership?.leave();
+    this.logFeed?.stop();
     const { res } = this.o;
     if (reason === 'stalled') {
       res.destroy();
@@ -119,6 +119,32 @@ export class StreamSession {
     this.o.onEnd(reason);
   }
 
+  /** HubMember: a live-only frame for this stream (the hub applied the pattern and viewer rules). */
+  deliver(frame: Buffer): void {
+    if (!this.ended) this.queue.push(frame);
+  }
+
+  /** HubMember: events the bus dropped before they reached the hub. */
+  noteDropped(n: number): void {
+    this.queue.noteDropped(n);
+  }
+
+  /** HubMember: the bus ended a subscription (closing), or it broke. */
+  routeEnded(err?: unknown): void {
+    if (err === undefined) this.end('bus_closed');
+    else this.fail(err);
+  }
+
+  /** HubMember: reads the journal after the cursor; a wake during a read reads again after it. */
+  wake(): void {
+    if (this.ended || this.cursor === undefined) return;
+    if (this.reading) {
+      this.again = true;
+      return;
+    }
+    void this.readJournal();
+  }
+
   private fail(err: unknown): void {
     if (this.ended) return;
     this.o.log.warn({ err: err instanceof Error ? err.message : String(err) }, 'stream interrupted');
@@ -127,15 +153,15 @@ export class StreamSession {
     this.end('error');
   }
 
-  private async subscriptionsReady(): Promise<void> {
+  private async subscriptionsReady(membership: Membership): Promise<void> {
     // while the bus is down, do not hold the client: the (re)connect wakes a journal read
-    if (this.o.bus.state !== 'connected') return;
+    if (this.o.hub.busState !== 'connected') return;
     let timer: TimerHandle | undefined;
     const limit = new Promise<void>((resolve) => {
       timer = this.o.clock.setTimeout(resolve, READY_WAIT_MS);
     });
     try {
-      await Promise.race([Promise.all(this.subs.map((s) => s.ready)), limit]);
+      await Promise.race([membership.ready, limit]);
     } finally {
       this.o.clock.clearTimeout(timer);
     }
@@ -159,54 +185,34 @@ export class StreamSession {
     return this.startAt(asked.seq, cursorFrame(formatCursor(asked.seq)));
   }
 
+  /** Subscribes to `system.log`, fixes the log cursor (announcing both cursors, or a gap), and reads. */
+  private async startLogFeed(opts: NonNullable<StreamSessionOptions['logFeed']>): Promise<void> {
+    const feed = new LogFeed({
+      ...opts,
+      log: this.o.log,
+      push: (f) => this.queue.push(f),
+      whenRoom: () => this.queue.whenRoom(),
+      journalSeq: () => this.cursor ?? 0,
+      isEnded: () => this.ended,
+      fail: (err) => this.fail(err),
+    });
+    this.logFeed = feed;
+    const gap = await feed.start(this.o.cursor?.log);
+    if (this.ended) return;
+    this.queue.push(gap ?? feed.cursorBlock());
+    feed.wake();
+  }
+
   private startAt(seq: number, announce: string): void {
     if (this.ended) return;
     this.cursor = seq;
     this.queue.push(announce);
   }
 
-  private async pump(sub: Subscription, index: number): Promise<void> {
-    try {
-      for await (const event of sub) this.onLive(event, sub, index);
-    } catch (err) {
-      this.fail(err);
-      return;
-    }
-    // the bus ended the subscription (closing): nothing more will come
-    this.end('bus_closed');
-  }
-
-  private onLive(event: BusEvent, sub: Subscription, index: number): void {
-    if (this.ended) return;
-    // an event matching several patterns arrives once per subscription: the first owns it
-    if (this.o.patterns.findIndex((p) => matches(p, event.topic)) !== index) return;
-    const drops = sub.dropped - (this.seenDrops[index] ?? 0);
-    if (drops > 0) {
-      this.seenDrops[index] = sub.dropped;
-      this.queue.noteDropped(drops);
-    }
-    if (topics.isDurableTopic(event.topic, this.o.durableTopics)) {
-      this.wake();
-      return;
-    }
-    if (!mayReceive(this.o.role, event.topic)) return;
-    this.queue.push(eventFrame(event));
-  }
-
-  private wake(): void {
-    if (this.ended || this.cursor === undefined) return;
-    if (this.reading) {
-      this.again = true;
-      return;
-    }
-    void this.readJournal();
-  }
-
-  private deliverable(topic: string): boolean {
-    return topics.isDurableTopic(topic, this.o.durableTopics) && mayReceive(this.o.role, topic) && this.o.patterns.some((p) => matches(p, topic));
-  }
-
   private async readJournal(): Promise<void> {
+    const membership = this.membership;
+    if (!membership) return;
+    const admin = this.o.role === 'admin';
     this.reading = true;
     try {
       do {
@@ -215,13 +221,16 @@ export class StreamSession {
         do {
           await this.queue.whenRoom();
           if (this.ended) return;
-          const rows = await this.o.journal.readAfter(this.cursor as number, { patterns: this.o.patterns, limit: PAGE });
+          const rows = await membership.read(this.cursor as number);
           if (this.ended) return;
           for (const row of rows) {
             this.cursor = row.seq;
-            if (this.deliverable(row.topic)) this.queue.push(eventFrame(row, formatCursor(row.seq)));
+            // the read matched the patterns; the viewer filter only drops
+            if (row.durable && (admin || row.viewerOk)) this.queue.push(row.frame);
           }
-          full = rows.length === PAGE;
+          // shared journal frames say `<seq>:0`: restate the log part for a log-feed stream
+          if (this.logFeed && rows.length > 0) this.queue.push(this.logFeed.cursorBlock());
+          full = rows.length === JOURNAL_PAGE;
         } while (full);
       } while (this.again);
     } catch (err) {

@@ -14,6 +14,7 @@ import { unauthorized } from '../errors.js';
 import { API_PREFIX, type RouteSpec } from '../route.js';
 import { errorSchema } from '../routes/common.js';
 import { parseStreamRequest } from './request.js';
+import type { StreamHub } from './hub.js';
 import { StreamSession } from './session.js';
 import type { StreamSlots } from './slots.js';
 import { redeemTicket, type TicketStore, type TicketUser } from './tickets.js';
@@ -29,12 +30,18 @@ export interface StreamRouteDeps {
   readonly slots: StreamSlots;
   /** Open sessions, so that `app.close()` can end them first. */
   readonly sessions: Set<StreamSession>;
+  /** The app's shared subscriptions, frames and journal reads. */
+  readonly hub: () => StreamHub;
 }
 
 /** Documentation only: the handler parses the query itself (order of checks, named patterns). */
 const streamQuery = z.object({
   topics: z.string().optional().describe('Comma-separated bus patterns (at most 16), e.g. attacker.>,credential.>'),
-  logs: z.string().optional().describe('logs=1, the log feed: not available yet (arrives with log ingestion); answers 400'),
+  logs: z.string().optional().describe('logs=1: the log feed, `event: logs` frames `{"rows": [...]}` (≤ 100 rows) after each system.log batch; filters decky, service, event_type, attacker_ip'),
+  decky: z.string().optional().describe('log feed: exact decky'),
+  service: z.string().optional().describe('log feed: exact service'),
+  event_type: z.string().optional().describe('log feed: exact event type'),
+  attacker_ip: z.string().optional().describe('log feed: exact attacker address'),
   ticket: z.string().optional().describe('A single-use ticket from POST /api/v1/auth/sse-ticket (instead of the Authorization header)'),
   last_event_id: z.string().optional().describe('Resume cursor <seq>:<log id> (the Last-Event-ID header wins)'),
 });
@@ -47,8 +54,8 @@ const streamSpec: RouteSpec<undefined, z.infer<typeof streamQuery>, undefined> =
   access: 'viewer',
   query: streamQuery,
   responses: {
-    200: { description: 'text/event-stream: `retry: 3000`, then frames of `id: <seq>:0` (journaled topics only), `event: <topic>` (or `gap`, `error`) and `data: <JSON>`; `: keepalive` after 15 s of quiet' },
-    400: { description: 'bad or missing topics, more than 16 patterns, bad cursor, logs=1', schema: errorSchema },
+    200: { description: 'text/event-stream: `retry: 3000`, then frames of `id: <seq>:<log id>` (journaled topics and the log feed), `event: <topic>` (or `logs`, `gap`, `error`) and `data: <JSON>`; `: keepalive` after 15 s of quiet' },
+    400: { description: 'neither topics nor logs=1, a bad pattern, more than 16 patterns, a bad cursor', schema: errorSchema },
     401: { description: 'no or bad token or ticket; a token in the query', schema: errorSchema },
     403: { description: 'password change owed, or a viewer pattern only forbidden topics match', schema: errorSchema },
     429: { description: 'too_many_streams: the per-user or total stream cap', schema: errorSchema },
@@ -81,14 +88,14 @@ export function registerStreamRoute(app: FastifyInstance, ctx: ApiContext, deps:
       const res = reply.raw;
       res.writeHead(200, STREAM_HEADERS);
       session = new StreamSession({
-        bus: ctx.bus,
+        hub: deps.hub(),
         journal: ctx.db.repos.journal,
         clock: ctx.clock,
         log: ctx.log,
-        durableTopics: ctx.config.journal.durableTopics,
         role: user.role,
         patterns: request.patterns,
         cursor: request.cursor,
+        logFeed: request.logs === undefined ? undefined : { bus: ctx.bus, logs: ctx.db.repos.logs, filter: request.logs },
         res,
         onEnd: () => {
           slot.release();

@@ -7,8 +7,11 @@ import { usersMigration } from './20261201_000001_users.js';
 import { revokedTokensMigration } from './20261201_000002_revoked_tokens.js';
 import { eventsMigration } from './20261201_000003_events.js';
 import { workerCursorsMigration } from './20261201_000004_worker_cursors.js';
+import { ingestMigration } from './20261210_000001_ingest.js';
+import { correlateMigration } from './20261215_000001_correlate.js';
+import { webhooksMigration } from './20261220_000001_webhooks.js';
 import type { DecnetMigration } from './migration.js';
 
 export type { DecnetMigration } from './migration.js';
 
-export const MIGRATIONS: readonly DecnetMigration[] = Object.freeze([usersMigration, revokedTokensMigration, eventsMigration, workerCursorsMigration]);
+export const MIGRATIONS: readonly DecnetMigration[] = Object.freeze([usersMigration, revokedTokensMigration, eventsMigration, workerCursorsMigration, ingestMigration, correlateMigration, webhooksMigration]);

@@ -17,7 +17,10 @@ import type { EventsTable } from '../schema.js';
 import { isoFromDb, nowIso } from '../time.js';
 import type { WriteTx } from '../unit-of-work.js';
 import { affected, inWrite, reader, type RepoContext } from './context.js';
+import { sqlitePreparedIn } from './prepared.js';
 import { topicFilter } from './topic-filter.js';
+
+const INSERT_EVENT = 'insert into events (id, topic, type, ts, payload, created_at) values (?, ?, ?, ?, ?, ?)';
 
 export interface JournalEntry {
   readonly topic: string;
@@ -91,9 +94,13 @@ export async function appendJournalEntry(tx: WriteTx, entry: JournalEntry, paylo
   if (typeof entry.ts !== 'number' || !Number.isFinite(entry.ts) || entry.ts < 0) throw new PayloadError(entry.topic, `ts must be epoch seconds, got ${String(entry.ts)}`);
   const json = payloadJson ?? journalPayloadText(entry.topic, entry.payload);
   await tx.lock('events');
+  const createdAt = nowIso(tx.clock);
+  // SQLite: a prepared statement (ingest journals one event per captured credential; CORRECTIONS #7.14)
+  const prepared = sqlitePreparedIn(tx, INSERT_EVENT);
+  if (prepared) return { seq: fromDbInt(Number(prepared.run(entry.id, entry.topic, entry.type, entry.ts, json, createdAt).lastInsertRowid)) };
   const row = await tx.db
     .insertInto('events')
-    .values({ id: entry.id, topic: entry.topic, type: entry.type, ts: entry.ts, payload: json, created_at: nowIso(tx.clock) })
+    .values({ id: entry.id, topic: entry.topic, type: entry.type, ts: entry.ts, payload: json, created_at: createdAt })
     .returning('seq')
     .executeTakeFirstOrThrow();
   return { seq: fromDbInt(row.seq) };

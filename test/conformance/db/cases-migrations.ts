@@ -1,6 +1,7 @@
 /** Migrations: idempotent, and safe when two processes migrate one database at once. */
 import { expect, it } from 'vitest';
 import { sql } from 'kysely';
+import { MIGRATIONS } from '../../../src/db/index.js';
 import type { SuiteContext } from './suite.js';
 
 const TABLES = ['events', 'revoked_tokens', 'users', 'worker_cursors'];
@@ -14,7 +15,7 @@ export function migrationCases(ctx: SuiteContext): void {
     const second = ctx.track(await target.open({ clock: ctx.clock }));
     expect((await second.repos.users.findByUsername('kept'))?.role).toBe('admin');
     const { rows } = await sql<{ n: number | string }>`select count(*) as n from kysely_migration`.execute(second.kysely);
-    expect(Number(rows[0]?.n)).toBe(4);
+    expect(Number(rows[0]?.n)).toBe(MIGRATIONS.length);
   });
 
   it('two concurrent openDatabase on one fresh database both migrate without error', async () => {

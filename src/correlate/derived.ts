@@ -1,0 +1,194 @@
+/**
+ * The counts an attacker row derives from other rows (analysis.md §1.1, §1.3, §1.5),
+ * recomputed for the attackers a batch touched — from the stored rows, so they are
+ * exact after any restart or replay:
+ *
+ * - deckies, services and the traversal from `attacker_targets` (first-contact order:
+ *   a decky's earliest target, then its name);
+ * - credentials (ingest's rows of counted deckies), distinct fingerprints (ingest's
+ *   observations, the prober's included: it may feed fingerprints, §0.4), captured
+ *   artifacts, and sessions; bounty = credentials + fingerprints + artifacts;
+ * - behaviour over the latest counted rows, when older than the interval.
+ */
+import { sql } from 'kysely';
+import type { AnalysisConfig } from '../config/index.js';
+import { fromDbInt, isoFromDb, type LogRow, type WriteTx } from '../db/index.js';
+import type { AttackerState } from './attacker-state.js';
+import { BEHAVIOR_WINDOW, computeBehavior } from './behavior.js';
+import { jsonObject } from './inputs.js';
+import { chunks, IN_LIST } from './sql.js';
+import { MUTATION_EVENT_TYPE } from './vocabulary.js';
+
+/** Separates deckies in `traversal_path`. */
+export const TRAVERSAL_SEPARATOR = ' → ';
+
+interface TargetRow {
+  readonly decky: string;
+  readonly service: string;
+  readonly firstSeen: string;
+}
+
+/** Deckies in first-contact order (earliest target, then name). */
+export function firstContactOrder(targets: readonly TargetRow[]): string[] {
+  const first = new Map<string, string>();
+  for (const t of targets) {
+    const seen = first.get(t.decky);
+    if (seen === undefined || t.firstSeen < seen) first.set(t.decky, t.firstSeen);
+  }
+  return [...first.entries()].sort((a, b) => (a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).map(([d]) => d);
+}
+
+async function countBy(rows: Promise<Array<{ key: string | null; n: number | string | bigint }>>): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  for (const r of await rows) if (r.key !== null) out.set(r.key, fromDbInt(r.n));
+  return out;
+}
+
+/** `substr(col, 1, n) <> prefix`, or null: the row is not an internal decky's. */
+function notInternal(column: 'decky', prefix: string) {
+  return sql<boolean>`(${sql.ref(column)} is null or substr(${sql.ref(column)}, 1, ${prefix.length}) <> ${prefix})`;
+}
+
+async function targetsOf(tx: WriteTx, ids: readonly string[]): Promise<Map<string, TargetRow[]>> {
+  const out = new Map<string, TargetRow[]>();
+  for (const part of chunks(ids, IN_LIST)) {
+    const rows = await tx.db.selectFrom('attacker_targets').select(['attacker_id', 'decky', 'service', 'first_seen']).where('attacker_id', 'in', part).execute();
+    for (const r of rows) {
+      let list = out.get(r.attacker_id);
+      if (!list) out.set(r.attacker_id, (list = []));
+      list.push({ decky: r.decky, service: r.service, firstSeen: isoFromDb(r.first_seen) });
+    }
+  }
+  return out;
+}
+
+async function bountyCounts(tx: WriteTx, ips: readonly string[], prefix: string) {
+  const credentials = new Map<string, number>();
+  const fingerprints = new Map<string, number>();
+  const artifacts = new Map<string, number>();
+  for (const part of chunks(ips, IN_LIST)) {
+    const merge = (into: Map<string, number>, from: Map<string, number>): void => from.forEach((v, k) => into.set(k, v));
+    merge(
+      credentials,
+      await countBy(
+        tx.db
+          .selectFrom('credentials')
+          .select((eb) => ['attacker_ip as key', eb.fn.countAll<number>().as('n')])
+          .where('attacker_ip', 'in', part)
+          .where(notInternal('decky', prefix))
+          .groupBy('attacker_ip')
+          .execute(),
+      ),
+    );
+    merge(
+      fingerprints,
+      await countBy(
+        tx.db
+          .selectFrom((eb) => eb.selectFrom('fingerprint_observations').select(['attacker_ip', 'kind', 'port', 'value']).distinct().where('attacker_ip', 'in', part).as('d'))
+          .select((eb) => ['d.attacker_ip as key', eb.fn.countAll<number>().as('n')])
+          .groupBy('d.attacker_ip')
+          .execute(),
+      ),
+    );
+    merge(
+      artifacts,
+      await countBy(
+        tx.db
+          .selectFrom('artifacts')
+          .select((eb) => ['attacker_ip as key', eb.fn.countAll<number>().as('n')])
+          .where('attacker_ip', 'in', part)
+          .groupBy('attacker_ip')
+          .execute(),
+      ),
+    );
+  }
+  return { credentials, fingerprints, artifacts };
+}
+
+async function sessionCounts(tx: WriteTx, ids: readonly string[]): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  for (const part of chunks(ids, IN_LIST)) {
+    const rows = await tx.db
+      .selectFrom('attacker_sessions')
+      .select((eb) => ['attacker_id as key', eb.fn.countAll<number>().as('n')])
+      .where('attacker_id', 'in', part)
+      .groupBy('attacker_id')
+      .execute();
+    for (const r of rows) out.set(r.key, fromDbInt(r.n));
+  }
+  return out;
+}
+
+/** User-agent tools ingest named for these IPs (`http_useragent` details `tool`), first seen first. */
+async function userAgentTools(tx: WriteTx, ips: readonly string[]): Promise<Map<string, string[]>> {
+  const out = new Map<string, string[]>();
+  for (const part of chunks(ips, IN_LIST)) {
+    const rows = await tx.db.selectFrom('fingerprint_observations').select(['attacker_ip', 'details']).where('kind', '=', 'http_useragent').where('attacker_ip', 'in', part).orderBy('id').execute();
+    for (const r of rows) {
+      const tool = jsonObject(r.details).tool;
+      if (typeof tool !== 'string' || tool === '' || r.attacker_ip === null) continue;
+      let list = out.get(r.attacker_ip);
+      if (!list) out.set(r.attacker_ip, (list = []));
+      if (!list.includes(tool)) list.push(tool);
+    }
+  }
+  return out;
+}
+
+/** The latest counted rows of one IP (by id, via `logs(attacker_ip, id)`), as behaviour samples. */
+async function behaviorSamples(tx: WriteTx, ip: string, prefix: string) {
+  const rows = await tx.db
+    .selectFrom('logs')
+    .select(['timestamp', 'service'])
+    .where('attacker_ip', '=', ip)
+    .where(notInternal('decky', prefix))
+    .where(sql<boolean>`substr(source, 1, 9) <> 'internal:'`)
+    .where((eb) => eb.or([eb('event_type', 'is', null), eb('event_type', '<>', MUTATION_EVENT_TYPE)]))
+    .orderBy('id', 'desc')
+    .limit(BEHAVIOR_WINDOW)
+    .execute();
+  // oldest first, so equal timestamps keep id order through the stable sort
+  return rows.reverse().map((r) => ({ ts: Date.parse(isoFromDb(r.timestamp)), service: r.service ?? '' }));
+}
+
+function behaviorDue(s: AttackerState, nowMs: number, intervalSecs: number): boolean {
+  if (s.eventCount === 0) return false;
+  if (s.behaviorComputedAt === null || intervalSecs === 0) return true;
+  return nowMs - Date.parse(s.behaviorComputedAt) >= intervalSecs * 1000;
+}
+
+/**
+ * Recomputes the derived columns of `states` in place (the caller saves them).
+ * `batchRows` are the counted rows of this batch per IP, in id order: for an attacker
+ * with no counted row before the batch they are all its rows, so its behaviour needs
+ * no query.
+ */
+export async function refreshDerived(tx: WriteTx, states: readonly AttackerState[], settings: AnalysisConfig, now: string, batchRows: ReadonlyMap<string, readonly LogRow[]> = new Map()): Promise<void> {
+  const ids = states.map((s) => s.id);
+  const ips = states.map((s) => s.ip);
+  const prefix = settings.internalDeckyPrefix;
+  const [targets, bounty, sessions] = [await targetsOf(tx, ids), await bountyCounts(tx, ips, prefix), await sessionCounts(tx, ids)];
+  const nowMs = Date.parse(now);
+  const due = states.filter((s) => behaviorDue(s, nowMs, settings.behaviorIntervalSecs));
+  const tools = due.length > 0 ? await userAgentTools(tx, due.map((s) => s.ip)) : new Map<string, string[]>();
+  for (const s of states) {
+    const list = targets.get(s.id) ?? [];
+    const deckies = firstContactOrder(list);
+    s.deckyCount = deckies.length;
+    s.serviceCount = new Set(list.map((t) => t.service).filter((x) => x !== '')).size;
+    s.isTraversal = deckies.length >= settings.traversalMinDeckies;
+    s.traversalPath = s.isTraversal ? deckies.join(TRAVERSAL_SEPARATOR) : null;
+    s.credentialCount = bounty.credentials.get(s.ip) ?? 0;
+    s.fingerprintCount = bounty.fingerprints.get(s.ip) ?? 0;
+    s.bountyCount = s.credentialCount + s.fingerprintCount + (bounty.artifacts.get(s.ip) ?? 0);
+    s.sessionCount = sessions.get(s.id) ?? 0;
+  }
+  for (const s of due) {
+    const fresh = s.eventCountBefore === 0 ? batchRows.get(s.ip) : undefined;
+    const samples = fresh ? fresh.slice(-BEHAVIOR_WINDOW).map((r) => ({ ts: Date.parse(r.timestamp), service: r.service ?? '' })) : await behaviorSamples(tx, s.ip, prefix);
+    const behavior = computeBehavior(samples, tools.get(s.ip) ?? []);
+    s.behavior = behavior;
+    s.behaviorClass = behavior.behavior_class;
+    s.behaviorComputedAt = now;
+  }
+}

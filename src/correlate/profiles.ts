@@ -1,0 +1,168 @@
+/**
+ * Folding log rows into attacker profiles (analysis.md §1.2), one batch per transaction:
+ *
+ * 1. rows without `attacker_ip` and `decky_mutated` markers are skipped; rows of internal
+ *    deckies (§0.4) or `internal:*` sources only create a missing attacker;
+ * 2. per IP: counted rows, min/max timestamp, per (decky, service) counts split into
+ *    interactions, noise and scans;
+ * 3. new attackers are inserted, `attacker_targets` upserted by increment, sessions (§2)
+ *    inserted, then counts, traversal and behaviour recomputed for touched attackers
+ *    (derived.ts) and `attacker.scored` decided (scored.ts);
+ * 4. an attacker's first counted row queues `attacker.observed`: the count moving off 0
+ *    is in the same transaction as the cursor, so nothing re-fires it.
+ */
+import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
+import type { WriteTx } from '../db/index.js';
+import type { AnalysisConfig } from '../config/index.js';
+import { insertAttackers, loadAttackersByIp, newAttackerState, saveAttackers, type AttackerState } from './attacker-state.js';
+import { refreshDerived } from './derived.js';
+import type { LogRow } from './inputs.js';
+import { decideScored, type ScoredPayload } from './scored.js';
+import { foldSessions } from './sessions.js';
+import { chunks, greatest, least, ROWS_PER_STATEMENT } from './sql.js';
+import { activityKind, isCommandEvent, isInternalRow, MUTATION_EVENT_TYPE } from './vocabulary.js';
+
+/** `attacker.observed` (analysis.md §0.6: + `attacker_uuid`, once per attacker ever). */
+export type ObservedPayload = {
+  attacker_uuid: string;
+  attacker_ip: string;
+  decky: string;
+  service: string;
+  event_type: string;
+  first_seen: string;
+};
+
+/** What a folded batch changed, for the events after the commit and the counters. */
+export interface LogBatchEffects {
+  readonly observed: ObservedPayload[];
+  readonly scored: ScoredPayload[];
+  readonly created: number;
+  readonly touched: number;
+  /** Rows that counted (not internal, not markers, with an IP). */
+  readonly counted: number;
+  readonly sessions: number;
+}
+
+interface TargetDelta {
+  readonly decky: string;
+  readonly service: string;
+  firstSeen: string;
+  lastSeen: string;
+  events: number;
+  interactions: number;
+  noise: number;
+}
+
+interface IpGroup {
+  readonly ip: string;
+  readonly counted: LogRow[];
+}
+
+function groupByIp(rows: readonly LogRow[], prefix: string): Map<string, IpGroup> {
+  const groups = new Map<string, IpGroup>();
+  for (const row of rows) {
+    if (row.attackerIp === null || row.attackerIp === '' || row.eventType === MUTATION_EVENT_TYPE) continue;
+    let g = groups.get(row.attackerIp);
+    if (!g) groups.set(row.attackerIp, (g = { ip: row.attackerIp, counted: [] }));
+    if (!isInternalRow(row, prefix)) g.counted.push(row);
+  }
+  return groups;
+}
+
+function targetDeltas(rows: readonly LogRow[]): TargetDelta[] {
+  const byKey = new Map<string, TargetDelta>();
+  for (const row of rows) {
+    if (row.decky === null || row.decky === '') continue;
+    const service = row.service ?? '';
+    const key = `${row.decky}\u0000${service}`;
+    let t = byKey.get(key);
+    if (!t) byKey.set(key, (t = { decky: row.decky, service, firstSeen: row.timestamp, lastSeen: row.timestamp, events: 0, interactions: 0, noise: 0 }));
+    t.events++;
+    if (row.timestamp < t.firstSeen) t.firstSeen = row.timestamp;
+    if (row.timestamp > t.lastSeen) t.lastSeen = row.timestamp;
+    const kind = activityKind(row.eventType);
+    if (kind === 'interaction') t.interactions++;
+    else if (kind === 'noise') t.noise++;
+  }
+  return [...byKey.values()];
+}
+
+async function upsertTargets(tx: WriteTx, rows: ReadonlyArray<{ attackerId: string; t: TargetDelta }>): Promise<void> {
+  for (const part of chunks(rows, ROWS_PER_STATEMENT)) {
+    await tx.db
+      .insertInto('attacker_targets')
+      .values(
+        part.map(({ attackerId, t }) => ({
+          attacker_id: attackerId,
+          decky: t.decky,
+          service: t.service,
+          first_seen: t.firstSeen,
+          last_seen: t.lastSeen,
+          event_count: t.events,
+          interaction_count: t.interactions,
+          noise_count: t.noise,
+        })),
+      )
+      .onConflict((oc) =>
+        oc.columns(['attacker_id', 'decky', 'service']).doUpdateSet((eb) => ({
+          first_seen: least(tx.dialect, eb.ref('attacker_targets.first_seen'), eb.ref('excluded.first_seen')),
+          last_seen: greatest(tx.dialect, eb.ref('attacker_targets.last_seen'), eb.ref('excluded.last_seen')),
+          event_count: sql`attacker_targets.event_count + excluded.event_count`,
+          interaction_count: sql`attacker_targets.interaction_count + excluded.interaction_count`,
+          noise_count: sql`attacker_targets.noise_count + excluded.noise_count`,
+        })),
+      )
+      .execute();
+  }
+}
+
+function observedPayload(s: AttackerState, first: LogRow): ObservedPayload {
+  return { attacker_uuid: s.id, attacker_ip: s.ip, decky: first.decky ?? '', service: first.service ?? '', event_type: first.eventType ?? '', first_seen: first.timestamp };
+}
+
+/**
+ * Folds `rows` (in id order) in `tx`. The caller advances the cursor in the same
+ * transaction and publishes the effects after the commit.
+ */
+export async function foldLogRows(tx: WriteTx, rows: readonly LogRow[], settings: AnalysisConfig): Promise<LogBatchEffects> {
+  const now = tx.clock.isoNow();
+  const groups = groupByIp(rows, settings.internalDeckyPrefix);
+  if (groups.size === 0) return { observed: [], scored: [], created: 0, touched: 0, counted: 0, sessions: 0 };
+  const ips = [...groups.keys()];
+  const states = await loadAttackersByIp(tx, ips);
+  const created: AttackerState[] = [];
+  for (const ip of ips) {
+    if (states.has(ip)) continue;
+    const s = newAttackerState(randomUUID(), ip, now);
+    states.set(ip, s);
+    created.push(s);
+  }
+
+  const targets: Array<{ attackerId: string; t: TargetDelta }> = [];
+  const observed: ObservedPayload[] = [];
+  let counted = 0;
+  for (const g of groups.values()) {
+    const s = states.get(g.ip) as AttackerState;
+    if (g.counted.length === 0) continue;
+    counted += g.counted.length;
+    s.eventCount += g.counted.length;
+    for (const row of g.counted) {
+      if (s.firstSeen === null || row.timestamp < s.firstSeen) s.firstSeen = row.timestamp;
+      if (s.lastSeen === null || row.timestamp > s.lastSeen) s.lastSeen = row.timestamp;
+      if (isCommandEvent(row.eventType)) s.commandCount++;
+    }
+    s.scoredDirty = true;
+    if (s.eventCountBefore === 0) observed.push(observedPayload(s, g.counted[0] as LogRow));
+    for (const t of targetDeltas(g.counted)) targets.push({ attackerId: s.id, t });
+  }
+
+  await insertAttackers(tx, created, now);
+  await upsertTargets(tx, targets);
+  const sessions = await foldSessions(tx, rows, states, settings);
+  const touched = [...states.values()];
+  await refreshDerived(tx, touched, settings, now, new Map([...groups.values()].map((g) => [g.ip, g.counted])));
+  const scored = decideScored(touched, settings, tx.clock.now(), now);
+  await saveAttackers(tx, touched, now);
+  return { observed, scored, created: created.length, touched: touched.length, counted, sessions };
+}

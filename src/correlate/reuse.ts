@@ -1,0 +1,273 @@
+/**
+ * Credential reuse (analysis.md §3): one secret tried against several targets. The key
+ * is `(secret_sha256, secret_kind, principal)` — hashes correlate within one kind only —
+ * or, with `DECNET_REUSE_ACROSS_PRINCIPALS`, the pair alone (principal stored as `*`).
+ * A key on at least `DECNET_REUSE_MIN_TARGETS` distinct (decky, service) pairs is one
+ * `credential_reuse` row that accumulates targets and attackers.
+ *
+ * Growth always brings a new credential row (a new target, attacker or principal
+ * changes ingest's upsert key; a repeat only bumps its count), so a batch of credential
+ * rows names every key that may have grown. Per touched key, in the batch transaction:
+ * read its targets and attackers from `credentials` (§0.5 index); under the threshold
+ * store nothing; else insert missing child rows, upsert the finding and journal
+ * `credential.reuse.detected` with the reason — `new`, `new_targets`, `new_attackers` —
+ * or nothing when neither grew: at most one event per finding per batch, with the final
+ * state, never on an unchanged re-run.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Bus } from '../bus/index.js';
+import { topics } from '../bus/index.js';
+import type { AnalysisConfig } from '../config/index.js';
+import { fromDbInt, isoFromDb, journalAndPublish, type WriteTx } from '../db/index.js';
+import type { Credential, LogRow } from '../db/index.js';
+import { chunks, greatest, IN_LIST, least, ROWS_PER_STATEMENT } from './sql.js';
+import { isInternalDecky, isInternalRow } from './vocabulary.js';
+
+/** Entries per list in `credential.reuse.detected` (`truncated` when cut). */
+export const REUSE_LIST_MAX = 100;
+
+export type ReuseReason = 'new' | 'new_targets' | 'new_attackers';
+
+/** `credential.reuse.detected` (analysis.md §3, §0.6). */
+export type ReuseDetectedPayload = {
+  id: string;
+  secret_sha256: string;
+  secret_kind: string;
+  principal: string | null;
+  target_count: number;
+  attempt_count: number;
+  attacker_uuids: string[];
+  attacker_ips: string[];
+  deckies: string[];
+  services: string[];
+  targets: Array<{ decky: string; service: string }>;
+  first_seen: string;
+  last_seen: string;
+  reason: ReuseReason;
+  truncated: boolean;
+};
+
+interface ReuseKey {
+  readonly sha: string;
+  readonly kind: string;
+  /** `''` none, `*` across principals, else the principal. */
+  readonly principalKey: string;
+}
+
+interface KeyState {
+  readonly key: ReuseKey;
+  readonly targets: Map<string, { decky: string; service: string; firstSeen: string; lastSeen: string }>;
+  readonly attackers: Map<string, string | null>;
+  attempts: number;
+  firstSeen: string;
+  lastSeen: string;
+}
+
+const keyText = (k: ReuseKey): string => `${k.sha}\u0000${k.kind}\u0000${k.principalKey}`;
+
+export function principalKey(principal: string | null, acrossPrincipals: boolean): string {
+  return acrossPrincipals ? '*' : (principal ?? '');
+}
+
+/** The stored `principal` of a finding: null for none, `*` across principals. */
+function storedPrincipal(k: ReuseKey): string | null {
+  return k.principalKey === '' ? null : k.principalKey;
+}
+
+const byText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/** Sorted and cut at REUSE_LIST_MAX. */
+function capped<T>(items: T[], compare: (a: T, b: T) => number): { list: T[]; cut: boolean } {
+  const sorted = [...items].sort(compare);
+  return { list: sorted.slice(0, REUSE_LIST_MAX), cut: sorted.length > REUSE_LIST_MAX };
+}
+
+/** Every credential row of the touched keys (counted deckies only), grouped per key. */
+async function keyStates(tx: WriteTx, keys: ReadonlyMap<string, ReuseKey>, settings: AnalysisConfig): Promise<Map<string, KeyState>> {
+  const out = new Map<string, KeyState>();
+  const hashes = [...new Set([...keys.values()].map((k) => k.sha))];
+  for (const part of chunks(hashes, IN_LIST)) {
+    const rows = await tx.db
+      .selectFrom('credentials')
+      .select(['secret_sha256', 'secret_kind', 'principal', 'attacker_ip', 'attacker_id', 'decky', 'service', 'count', 'first_seen', 'last_seen'])
+      .where('secret_sha256', 'in', part)
+      .orderBy('seq')
+      .execute();
+    for (const r of rows) {
+      if (isInternalDecky(r.decky, settings.internalDeckyPrefix)) continue;
+      const key: ReuseKey = { sha: r.secret_sha256, kind: r.secret_kind, principalKey: principalKey(r.principal, settings.reuseAcrossPrincipals) };
+      const text = keyText(key);
+      if (!keys.has(text)) continue;
+      const first = isoFromDb(r.first_seen);
+      const last = isoFromDb(r.last_seen);
+      let s = out.get(text);
+      if (!s) out.set(text, (s = { key, targets: new Map(), attackers: new Map(), attempts: 0, firstSeen: first, lastSeen: last }));
+      const target = `${r.decky}\u0000${r.service}`;
+      const t = s.targets.get(target);
+      if (!t) s.targets.set(target, { decky: r.decky, service: r.service, firstSeen: first, lastSeen: last });
+      else {
+        if (first < t.firstSeen) t.firstSeen = first;
+        if (last > t.lastSeen) t.lastSeen = last;
+      }
+      if (!s.attackers.has(r.attacker_ip) || s.attackers.get(r.attacker_ip) === null) s.attackers.set(r.attacker_ip, r.attacker_id);
+      s.attempts += fromDbInt(r.count);
+      if (first < s.firstSeen) s.firstSeen = first;
+      if (last > s.lastSeen) s.lastSeen = last;
+    }
+  }
+  return out;
+}
+
+interface StoredFinding {
+  readonly id: string;
+  readonly targets: number;
+  readonly attackers: number;
+}
+
+async function storedFindings(tx: WriteTx, states: readonly KeyState[]): Promise<Map<string, StoredFinding>> {
+  const out = new Map<string, StoredFinding>();
+  const wanted = new Set(states.map((s) => keyText(s.key)));
+  for (const part of chunks([...new Set(states.map((s) => s.key.sha))], IN_LIST)) {
+    const rows = await tx.db.selectFrom('credential_reuse').select(['id', 'secret_sha256', 'secret_kind', 'principal_key']).where('secret_sha256', 'in', part).execute();
+    const found = rows.filter((r) => wanted.has(keyText({ sha: r.secret_sha256, kind: r.secret_kind, principalKey: r.principal_key })));
+    const ids = found.map((r) => r.id);
+    const targetCounts = new Map<string, number>();
+    const attackerCounts = new Map<string, number>();
+    for (const idPart of chunks(ids, IN_LIST)) {
+      for (const r of await tx.db.selectFrom('credential_reuse_targets').select((eb) => ['reuse_id', eb.fn.countAll<number>().as('n')]).where('reuse_id', 'in', idPart).groupBy('reuse_id').execute()) targetCounts.set(r.reuse_id, fromDbInt(r.n));
+      for (const r of await tx.db.selectFrom('credential_reuse_attackers').select((eb) => ['reuse_id', eb.fn.countAll<number>().as('n')]).where('reuse_id', 'in', idPart).groupBy('reuse_id').execute()) attackerCounts.set(r.reuse_id, fromDbInt(r.n));
+    }
+    for (const r of found) out.set(keyText({ sha: r.secret_sha256, kind: r.secret_kind, principalKey: r.principal_key }), { id: r.id, targets: targetCounts.get(r.id) ?? 0, attackers: attackerCounts.get(r.id) ?? 0 });
+  }
+  return out;
+}
+
+async function writeFinding(tx: WriteTx, id: string, s: KeyState, isNew: boolean, now: string): Promise<void> {
+  const row = { target_count: s.targets.size, attacker_count: s.attackers.size, first_seen: s.firstSeen, last_seen: s.lastSeen, updated_at: now };
+  if (isNew) {
+    await tx.db
+      .insertInto('credential_reuse')
+      .values({ id, secret_sha256: s.key.sha, secret_kind: s.key.kind, principal: storedPrincipal(s.key), principal_key: s.key.principalKey, confidence: 1, detected_at: now, ...row })
+      .execute();
+  } else {
+    await tx.db.updateTable('credential_reuse').set(row).where('id', '=', id).execute();
+  }
+  for (const part of chunks([...s.targets.values()], ROWS_PER_STATEMENT)) {
+    await tx.db
+      .insertInto('credential_reuse_targets')
+      .values(part.map((t) => ({ reuse_id: id, decky: t.decky, service: t.service, first_seen: t.firstSeen, last_seen: t.lastSeen })))
+      .onConflict((oc) =>
+        oc.columns(['reuse_id', 'decky', 'service']).doUpdateSet((eb) => ({
+          first_seen: least(tx.dialect, eb.ref('credential_reuse_targets.first_seen'), eb.ref('excluded.first_seen')),
+          last_seen: greatest(tx.dialect, eb.ref('credential_reuse_targets.last_seen'), eb.ref('excluded.last_seen')),
+        })),
+      )
+      .execute();
+  }
+  for (const part of chunks([...s.attackers.entries()], ROWS_PER_STATEMENT)) {
+    await tx.db
+      .insertInto('credential_reuse_attackers')
+      .values(part.map(([ip, attackerId]) => ({ reuse_id: id, attacker_ip: ip, attacker_id: attackerId })))
+      .onConflict((oc) => oc.columns(['reuse_id', 'attacker_ip']).doUpdateSet((eb) => ({ attacker_id: eb.fn.coalesce(eb.ref('excluded.attacker_id'), eb.ref('credential_reuse_attackers.attacker_id')) })))
+      .execute();
+  }
+}
+
+function payloadOf(id: string, s: KeyState, reason: ReuseReason): ReuseDetectedPayload {
+  const targets = capped([...s.targets.values()].map((t) => ({ decky: t.decky, service: t.service })), (a, b) => byText(a.decky, b.decky) || byText(a.service, b.service));
+  const ips = capped([...s.attackers.keys()], byText);
+  const uuids = capped([...new Set([...s.attackers.values()].filter((v): v is string => v !== null))], byText);
+  const deckies = capped([...new Set([...s.targets.values()].map((t) => t.decky))], byText);
+  const services = capped([...new Set([...s.targets.values()].map((t) => t.service))], byText);
+  return {
+    id,
+    secret_sha256: s.key.sha,
+    secret_kind: s.key.kind,
+    principal: storedPrincipal(s.key),
+    target_count: s.targets.size,
+    attempt_count: s.attempts,
+    attacker_uuids: uuids.list,
+    attacker_ips: ips.list,
+    deckies: deckies.list,
+    services: services.list,
+    targets: targets.list,
+    first_seen: s.firstSeen,
+    last_seen: s.lastSeen,
+    reason,
+    truncated: targets.cut || ips.cut || uuids.cut || deckies.cut || services.cut,
+  };
+}
+
+/**
+ * A repeat of a known credential only bumps ingest's count: no new credential row
+ * names its key. Its log row carries `secret_sha256` (CORRECTIONS #7.5), so the log
+ * fold moves the `last_seen` of existing findings here, silently (nothing grew).
+ */
+export async function touchFindings(tx: WriteTx, rows: readonly LogRow[], settings: AnalysisConfig): Promise<void> {
+  const latest = new Map<string, { key: ReuseKey; ts: string }>();
+  for (const r of rows) {
+    const hash = r.fields.secret_sha256;
+    const kind = r.fields.secret_kind;
+    if (hash === undefined || kind === undefined || r.decky === null || isInternalRow(r, settings.internalDeckyPrefix)) continue;
+    const key = { sha: hash, kind, principalKey: principalKey(r.fields.principal ?? null, settings.reuseAcrossPrincipals) };
+    const seen = latest.get(keyText(key));
+    if (!seen || r.timestamp > seen.ts) latest.set(keyText(key), { key, ts: r.timestamp });
+  }
+  if (latest.size === 0) return;
+  for (const part of chunks([...new Set([...latest.values()].map((v) => v.key.sha))], IN_LIST)) {
+    const found = await tx.db.selectFrom('credential_reuse').select(['id', 'secret_sha256', 'secret_kind', 'principal_key', 'last_seen']).where('secret_sha256', 'in', part).execute();
+    for (const f of found) {
+      const hit = latest.get(keyText({ sha: f.secret_sha256, kind: f.secret_kind, principalKey: f.principal_key }));
+      if (hit && hit.ts > isoFromDb(f.last_seen)) await tx.db.updateTable('credential_reuse').set({ last_seen: hit.ts }).where('id', '=', f.id).execute();
+    }
+  }
+}
+
+export interface ReuseBatchEffects {
+  /** Findings inserted or grown (one journaled event each). */
+  readonly findings: number;
+  /** Credential rows of the batch whose attacker is unknown. */
+  readonly orphans: number;
+}
+
+/**
+ * Folds credential rows `rows` (one batch, seq order) in `tx`: back-fills their
+ * `attacker_id`, then updates the findings of the keys they touch and journals the
+ * events (published after the commit; `bus` null journals without a live copy).
+ */
+export async function foldCredentials(tx: WriteTx, bus: Bus | null, rows: readonly Credential[], settings: AnalysisConfig): Promise<ReuseBatchEffects> {
+  if (rows.length === 0) return { findings: 0, orphans: 0 };
+  const from = (rows[0] as Credential).seq;
+  const to = (rows.at(-1) as Credential).seq;
+  await tx.db
+    .updateTable('credentials')
+    .set((eb) => ({ attacker_id: eb.selectFrom('attackers').select('attackers.id').whereRef('attackers.ip', '=', 'credentials.attacker_ip') }))
+    .where('seq', '>=', from)
+    .where('seq', '<=', to)
+    .where('attacker_id', 'is', null)
+    .execute();
+  const orphanRow = await tx.db.selectFrom('credentials').select((eb) => eb.fn.countAll<number>().as('n')).where('seq', '>=', from).where('seq', '<=', to).where('attacker_id', 'is', null).executeTakeFirst();
+  const orphans = orphanRow ? fromDbInt(orphanRow.n) : 0;
+
+  const keys = new Map<string, ReuseKey>();
+  for (const r of rows) {
+    if (isInternalDecky(r.decky, settings.internalDeckyPrefix)) continue;
+    const key = { sha: r.secretSha256, kind: r.secretKind, principalKey: principalKey(r.principal, settings.reuseAcrossPrincipals) };
+    keys.set(keyText(key), key);
+  }
+  const states = [...(await keyStates(tx, keys, settings)).values()].filter((s) => s.targets.size >= settings.reuseMinTargets);
+  if (states.length === 0) return { findings: 0, orphans };
+  const stored = await storedFindings(tx, states);
+  const now = tx.clock.isoNow();
+  let findings = 0;
+  for (const s of states) {
+    const before = stored.get(keyText(s.key));
+    const reason: ReuseReason | undefined = !before ? 'new' : s.targets.size > before.targets ? 'new_targets' : s.attackers.size > before.attackers ? 'new_attackers' : undefined;
+    const id = before?.id ?? randomUUID();
+    await writeFinding(tx, id, s, before === undefined, now);
+    if (reason === undefined) continue;
+    await journalAndPublish(tx, bus, topics.credential('reuse.detected'), payloadOf(id, s, reason));
+    findings++;
+  }
+  return { findings, orphans };
+}

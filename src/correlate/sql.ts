@@ -1,0 +1,43 @@
+/**
+ * The few places where correlate's SQL differs by dialect, and list helpers that keep
+ * statements under both drivers' parameter limits.
+ */
+import { sql, type Expression, type RawBuilder } from 'kysely';
+import type { DialectName } from '../db/index.js';
+
+/** The smaller of two non-null values (`least` on PostgreSQL, scalar `min` on SQLite). */
+export function least<T>(dialect: DialectName, a: Expression<T>, b: Expression<T>): RawBuilder<T> {
+  return dialect === 'postgres' ? sql<T>`least(${a}, ${b})` : sql<T>`min(${a}, ${b})`;
+}
+
+/** The larger of two non-null values. */
+export function greatest<T>(dialect: DialectName, a: Expression<T>, b: Expression<T>): RawBuilder<T> {
+  return dialect === 'postgres' ? sql<T>`greatest(${a}, ${b})` : sql<T>`max(${a}, ${b})`;
+}
+
+/** Splits `items` into runs of at most `size` (statements stay under the parameter limits). */
+export function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+/** Rows per multi-row statement: 25 columns × 400 rows stays under SQLite's 32,766 variables. */
+export const ROWS_PER_STATEMENT = 400;
+/** Values per `IN (…)` list. */
+export const IN_LIST = 500;
+
+/** JSON text with keys in insertion order: what both dialects store for our JSON columns. */
+export function jsonText(value: unknown): string {
+  return JSON.stringify(value);
+}
+
+/** A JSON column read back as a value (text on SQLite, parsed jsonb on PostgreSQL). */
+export function fromDbJson(value: unknown): unknown {
+  if (typeof value !== 'string') return value ?? null;
+  try {
+    return JSON.parse(value) as unknown;
+  } catch {
+    return null;
+  }
+}
