@@ -151,6 +151,14 @@ describe('examples/opencanary.json: the same address on decky-02, and noise', ()
     await h.settle(3);
     expect(topicsOf(h.events)).toEqual(['credential.captured', 'credential.captured', 'system.log:batch_committed']);
     expect(h.events[0]?.payload).toEqual({ secret_sha256: SHA.toor, secret_kind: 'plaintext', attacker_ip: '198.51.100.23', decky: 'decky-02', service: 'ssh' });
+    expect((await h.db.repos.ingestExtracts.readFingerprintsAfter(0, 10)).map((f) => [f.kind, f.value])).toEqual([
+      ['ssh_client_banner', 'SSH-2.0-Go'],
+      ['http_useragent', 'Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)'],
+    ]);
+    expect((await h.db.repos.credentials.readAfter(0, 10)).map((c) => [c.principal, c.decky, c.service])).toEqual([
+      ['root', 'decky-02', 'ssh'],
+      ['anonymous', 'decky-02', 'ftp'],
+    ]);
   });
 });
 
