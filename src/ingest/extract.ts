@@ -6,6 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { topics } from '../bus/index.js';
+import type { CredentialUpsert } from '../db/index.js';
 import { fingerprintsOf, type FingerprintDraft } from './fingerprints.js';
 import type { LogRecord } from './record.js';
 import { redactRecord } from './redact.js';
@@ -15,19 +16,8 @@ export const MAX_PRINCIPAL = 256;
 export const MAX_SECRET_B64 = 2048;
 export const MAX_SECRET_PRINTABLE = 512;
 
-export interface CredentialDraft {
-  readonly attackerIp: string;
-  readonly decky: string;
-  readonly service: string;
-  /** `""` when the line names none. */
-  readonly principal: string;
-  readonly secretKind: string;
-  readonly secretSha256: string;
-  /** Only with DECNET_STORE_PLAINTEXT_CREDENTIALS. */
-  readonly secretPrintable: string | null;
-  readonly secretB64: string | null;
-  readonly seenAt: string;
-}
+/** A credential as a line yields it; the batch adds the `logId` of its row (`secretPrintable`/`secretB64` only with DECNET_STORE_PLAINTEXT_CREDENTIALS). */
+export type CredentialDraft = Omit<CredentialUpsert, 'logId'>;
 
 export interface ArtifactDraft {
   readonly kind: 'file' | 'email';
