@@ -11,6 +11,7 @@ export type { WriteOptions, WriteTx } from './unit-of-work.js';
 export { canonicalLockOrder, type LockedTable } from './locks.js';
 export type { Database, EventsTable, RevokedTokensTable, UsersTable, WorkerCursorsTable } from './schema.js';
 export type { ArtifactsTable, CredentialsTable, FingerprintObservationsTable, IngestSourcesTable, IngestTables, LogsTable, UnparsedLinesTable } from './ingest-schema.js';
+export type { RuleStateColumn, TtpRuleCatalogTable, TtpRulesTable, TtpRuleStatesTable, TtpTables, TtpTagsTable } from './ttp-tables.js';
 export { isoFromDb, isoFromDbOrNull, nowIso } from './time.js';
 export { fromDbBool, fromDbInt, toDbBool } from './dialect.js';
 export type { DbBool, DbInt8, DbTime } from './schema.js';

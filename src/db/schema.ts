@@ -14,6 +14,7 @@
 import type { ColumnType, GeneratedAlways } from 'kysely';
 import type { CorrelateTables } from './correlate-tables.js';
 import type { IngestTables } from './ingest-schema.js';
+import type { TtpTables } from './ttp-tables.js';
 import type { WebhookTables } from './webhook-tables.js';
 
 /** A boolean column (stored 0/1 on SQLite). */
@@ -64,8 +65,8 @@ export interface WorkerCursorsTable {
   updated_at: DbTime;
 }
 
-/** `CorrelateTables`: analysis.md §1–§3 (correlate-tables.ts); `WebhookTables`: eventplane.md §4.1 (webhook-tables.ts); `IngestTables`: eventplane.md §8 (ingest-schema.ts). */
-export interface Database extends CorrelateTables, IngestTables, WebhookTables {
+/** `CorrelateTables`: analysis.md §1–§3 (correlate-tables.ts); `WebhookTables`: eventplane.md §4.1 (webhook-tables.ts); `IngestTables`: eventplane.md §8 (ingest-schema.ts); `TtpTables`: ttp.md §6 (ttp-tables.ts). */
+export interface Database extends CorrelateTables, IngestTables, WebhookTables, TtpTables {
   users: UsersTable;
   revoked_tokens: RevokedTokensTable;
   events: EventsTable;

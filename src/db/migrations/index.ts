@@ -10,8 +10,9 @@ import { workerCursorsMigration } from './20261201_000004_worker_cursors.js';
 import { ingestMigration } from './20261210_000001_ingest.js';
 import { correlateMigration } from './20261215_000001_correlate.js';
 import { webhooksMigration } from './20261220_000001_webhooks.js';
+import { ttpMigration } from './20261225_000001_ttp.js';
 import type { DecnetMigration } from './migration.js';
 
 export type { DecnetMigration } from './migration.js';
 
-export const MIGRATIONS: readonly DecnetMigration[] = Object.freeze([usersMigration, revokedTokensMigration, eventsMigration, workerCursorsMigration, ingestMigration, correlateMigration, webhooksMigration]);
+export const MIGRATIONS: readonly DecnetMigration[] = Object.freeze([usersMigration, revokedTokensMigration, eventsMigration, workerCursorsMigration, ingestMigration, correlateMigration, webhooksMigration, ttpMigration]);
