@@ -9,6 +9,7 @@ import { readAnalysisConfig, type AnalysisConfig } from './analysis.js';
 import { ConfigError } from './errors.js';
 import { readSettingsFile, type EnvMap } from './file.js';
 import { readIngestConfig, type IngestConfig } from './ingest.js';
+import { readTtpConfig, type TtpConfig } from './ttp.js';
 import { readWebhookConfig, type WebhookConfig } from './webhook.js';
 
 export interface ApiConfig {
@@ -49,6 +50,8 @@ export interface DecnetConfig {
   readonly analysis: AnalysisConfig;
   /** eventplane.md §4, §9 (webhook egress). */
   readonly webhook: WebhookConfig;
+  /** ttp.md §9.6 (ATT&CK tagging). */
+  readonly ttp: TtpConfig;
 }
 
 export interface LoadConfigOptions {
@@ -126,6 +129,7 @@ export function loadConfig(opts: LoadConfigOptions = {}): DecnetConfig {
       ingest: readIngestConfig(env, home),
       analysis: readAnalysisConfig(env),
       webhook: readWebhookConfig(env),
+      ttp: readTtpConfig(env, home),
     };
   } catch (err) {
     if (err instanceof BusConfigError) throw new ConfigError(err.variable, err.message.slice(err.variable.length + 2));

@@ -9,6 +9,9 @@ import { createIngestSourcesRepo, type IngestSourcesRepo } from './ingest-source
 import { createJournalRepo, type JournalRepo } from './journal.js';
 import { createLogsRepo, type LogsRepo } from './logs.js';
 import { createRevokedTokensRepo, type RevokedTokensRepo } from './revoked-tokens.js';
+import { createTtpRulesRepo } from './ttp-rules.js';
+import { createTtpTagsRepo } from './ttp-tags.js';
+import type { TtpRulesRepo, TtpTagsRepo } from './ttp-types.js';
 import { createUsersRepo, type UsersRepo } from './users.js';
 import { createWebhookDeliveriesRepo, type WebhookDeliveriesRepo } from './webhook-deliveries.js';
 import { createWebhookSubscriptionsRepo, type WebhookSubscriptionsRepo } from './webhook-subscriptions.js';
@@ -27,10 +30,13 @@ export interface Repositories {
   readonly ingestExtracts: IngestExtractsRepo;
   readonly webhookSubscriptions: WebhookSubscriptionsRepo;
   readonly webhookDeliveries: WebhookDeliveriesRepo;
+  /** ATT&CK tagging (#9): tags, and the rule definitions, states and catalogue. */
+  readonly ttpTags: TtpTagsRepo;
+  readonly ttpRules: TtpRulesRepo;
 }
 
 export function createRepositories(ctx: RepoContext): Repositories {
-  return { attackers: createAttackersRepo(ctx), credentialReuse: createCredentialReuseRepo(ctx), users: createUsersRepo(ctx), revokedTokens: createRevokedTokensRepo(ctx), journal: createJournalRepo(ctx), cursors: createCursorsRepo(ctx), logs: createLogsRepo(ctx), credentials: createCredentialsRepo(ctx), ingestSources: createIngestSourcesRepo(ctx), ingestExtracts: createIngestExtractsRepo(ctx), webhookSubscriptions: createWebhookSubscriptionsRepo(ctx), webhookDeliveries: createWebhookDeliveriesRepo(ctx) };
+  return { attackers: createAttackersRepo(ctx), credentialReuse: createCredentialReuseRepo(ctx), users: createUsersRepo(ctx), revokedTokens: createRevokedTokensRepo(ctx), journal: createJournalRepo(ctx), cursors: createCursorsRepo(ctx), logs: createLogsRepo(ctx), credentials: createCredentialsRepo(ctx), ingestSources: createIngestSourcesRepo(ctx), ingestExtracts: createIngestExtractsRepo(ctx), webhookSubscriptions: createWebhookSubscriptionsRepo(ctx), webhookDeliveries: createWebhookDeliveriesRepo(ctx), ttpTags: createTtpTagsRepo(ctx), ttpRules: createTtpRulesRepo(ctx) };
 }
 
 export type { RepoContext } from './context.js';
@@ -46,3 +52,4 @@ export type { IngestSource, IngestSourceCounters, IngestSourceState, IngestSourc
 export type { Artifact, FingerprintObservation, IngestExtractsRepo, NewArtifact, NewFingerprintObservation } from './ingest-extracts.js';
 export { ATTACKER_SORTS, isUuid, type Attacker, type AttackerListQuery, type AttackerSession, type AttackerSort, type AttackerTarget, type AttackersRepo, type Page } from './attackers.js';
 export type { CredentialReuseRepo, ReuseFinding, ReuseFindingDetail, ReuseListQuery } from './credential-reuse.js';
+export type { CandidateRecord, NewTtpTag, RuleCatalogRow, RuleSource, RuleStateRow, StoredRule, TagFilter, TechniqueAggregate, TtpRulesRepo, TtpTagRow, TtpTagsRepo } from './ttp-types.js';

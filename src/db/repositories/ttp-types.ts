@@ -62,7 +62,7 @@ export interface TechniqueAggregate {
   readonly sub_technique_id: string | null;
   readonly tactic_ids: string[];
   readonly tag_count: number;
-  /** Distinct attackers: `attacker_uuid`, else `attacker_ip`. */
+  /** Distinct attackers: by address (tags carry it whenever it is known), else by `attacker_uuid`. */
   readonly attacker_count: number;
   readonly first_seen: string;
   readonly last_seen: string;

@@ -8,6 +8,7 @@ import { FakeClock } from '../../../src/bus/index.js';
 import type { Db } from '../../../src/db/index.js';
 import { journalCases } from './cases-journal.js';
 import { migrationCases } from './cases-migrations.js';
+import { ttpCases } from './cases-ttp.js';
 import { unitOfWorkCases } from './cases-unit-of-work.js';
 import { userCases } from './cases-users.js';
 import type { DbHarness, HarnessResult } from './harness.js';
@@ -82,5 +83,6 @@ export function runRepositoryConformance(name: string, result: HarnessResult): v
     describe('journal', () => journalCases(ctx));
     describe('unit of work', () => unitOfWorkCases(ctx));
     describe('migrations', () => migrationCases(ctx));
+    describe('ttp tags and rules', () => ttpCases(ctx));
   });
 }
