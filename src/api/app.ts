@@ -19,6 +19,7 @@ import { registerAuthRoutes } from './routes/auth.js';
 import { registerCredentialReuseRoutes } from './routes/credential-reuse.js';
 import { registerHealthRoute } from './routes/health.js';
 import { registerLogRoutes } from './routes/logs.js';
+import { registerTtpRoutes } from './routes/ttp/index.js';
 import { registerWebhookRoutes, type WebhookRouteOptions } from './routes/webhooks.js';
 import { registerWorkerRoutes } from './routes/workers.js';
 import { registerStreamRoutes } from './stream/index.js';
@@ -78,7 +79,7 @@ export function buildApi(deps: ApiDeps): Api {
   app.addHook('onClose', async () => {
     await ctx.registry.stop();
   });
-  for (const register of [registerHealthRoute, registerAuthRoutes, registerWorkerRoutes, registerStreamRoutes, attackerRoutes(deps.attackerExtensions), registerCredentialReuseRoutes, registerLogRoutes, (a: FastifyInstance, c: ApiContext) => registerWebhookRoutes(a, c, deps.webhook), ...(deps.plugins ?? [])]) register(app, ctx);
+  for (const register of [registerHealthRoute, registerAuthRoutes, registerWorkerRoutes, registerStreamRoutes, attackerRoutes(deps.attackerExtensions), registerCredentialReuseRoutes, registerLogRoutes, registerTtpRoutes, (a: FastifyInstance, c: ApiContext) => registerWebhookRoutes(a, c, deps.webhook), ...(deps.plugins ?? [])]) register(app, ctx);
   let openapi: Record<string, unknown> | undefined;
   app.get(`${API_PREFIX}/openapi.json`, async () => (openapi ??= buildOpenApi(catalog, API_VERSION)));
   return { app, ctx };

@@ -13,7 +13,8 @@ import { registerUp } from './up.js';
 import { registerUser } from './user.js';
 import { registerSub } from './sub.js';
 import { registerTopics } from './topics.js';
-import { registerTtp } from './ttp.js';
+import { addTtpTools } from './ttp.js';
+import { addBackfillCommand } from './ttp-backfill.js';
 import { registerWorkerCommand } from './worker-command.js';
 import { WORKERS } from '../supervisor/index.js';
 
@@ -21,14 +22,25 @@ import { VERSION } from './version.js';
 
 export { VERSION };
 
+/** One-off commands that hang off a worker's command (`decnet ttp lint`). */
+const WORKER_SUBCOMMANDS: Partial<Record<string, (cmd: Command) => void>> = {
+  ttp: (cmd) => {
+    addTtpTools(cmd);
+    addBackfillCommand(cmd);
+  },
+};
+
 export function buildProgram(): Command {
   const program = new Command('decnet')
     .description('DECNET event plane: the service bus and the services on it')
     .version(VERSION)
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
-  for (const register of [registerUp, registerApi, registerBus, registerUser, registerTopics, registerPub, registerSub, registerTtp, registerDemo]) register(program);
-  for (const def of WORKERS) registerWorkerCommand(program, def);
+  for (const register of [registerUp, registerApi, registerBus, registerUser, registerTopics, registerPub, registerSub, registerDemo]) register(program);
+  for (const def of WORKERS) {
+    const cmd = registerWorkerCommand(program, def);
+    WORKER_SUBCOMMANDS[def.name]?.(cmd);
+  }
   return program;
 }
 

@@ -1,7 +1,7 @@
 /**
  * `decnet ttp lint|test|eval` (ttp.md §9.2–§9.4): the rule tools. They share the validator,
- * the engine and the catalogue, and need no bus or database. Bare `decnet ttp` will run the
- * worker (§9.1); until it exists it prints this help.
+ * the engine and the catalogue, and need no bus or database. They hang off `decnet ttp`,
+ * the worker's command (§9.1; main.ts), beside `backfill`.
  *
  * Every action first sets V8's backtrack fallback, before any rule regex is compiled (§3.3).
  */
@@ -173,18 +173,6 @@ async function evaluate(file: string | undefined, flags: { input?: string; rules
     for (const t of engine.evaluate(input)) out(JSON.stringify({ line: n, rule_id: t.rule_id, technique: t.technique, tactic_id: t.tactic_id, confidence: t.confidence, tag_id: t.id, input_id: t.input_id, evidence: t.evidence }));
   }
   if (invalid > 0) throw new CliExit(EXIT_FAILURE, '');
-}
-
-/**
- * Registers `decnet ttp` with its tools. When the worker lands (bare `decnet ttp`, §9.1),
- * its command takes `addTtpTools` instead, so the tools hang off the one `ttp` command.
- */
-export function registerTtp(program: Command): void {
-  const ttp = program.command('ttp').description('ATT&CK tagging: rule tools (the worker comes with the next step)');
-  ttp.action(() => {
-    ttp.outputHelp();
-  });
-  addTtpTools(ttp);
 }
 
 /** Adds `lint`, `test` and `eval` under a `ttp` command. */

@@ -11,7 +11,8 @@ import { getBus, runControlListener, runHeartbeat } from '../bus/index.js';
 import { exitWithSupervisor, releaseSupervisor, type WorkerDefinition } from '../supervisor/index.js';
 import { openCliRuntime, untilSignal, withConfigFlag } from './runtime-options.js';
 
-export function registerWorkerCommand(program: Command, def: WorkerDefinition): void {
+/** Registers `decnet <worker>` and returns its command (other commands may hang off it). */
+export function registerWorkerCommand(program: Command, def: WorkerDefinition): Command {
   let cmd = withConfigFlag(program.command(def.name).description(def.description));
   if (def.options) cmd = def.options(cmd);
   cmd.action(async (opts: Record<string, unknown> & { config?: string }) => {
@@ -36,4 +37,5 @@ export function registerWorkerCommand(program: Command, def: WorkerDefinition): 
       releaseSupervisor();
     }
   });
+  return cmd;
 }

@@ -8,6 +8,7 @@
  * takes another list for tests.
  */
 import type { z } from 'zod';
+import { ttpAttackerExtension } from '../api/routes/ttp/attacker-extension.js';
 import type { Attacker, Db } from '../db/index.js';
 
 export interface AttackerApiExtension {
@@ -22,4 +23,4 @@ export interface AttackerApiExtension {
 }
 
 /** The extensions of this build. */
-export const ATTACKER_API_EXTENSIONS: readonly AttackerApiExtension[] = [];
+export const ATTACKER_API_EXTENSIONS: readonly AttackerApiExtension[] = [ttpAttackerExtension];

@@ -4,7 +4,8 @@
  */
 import { correlateWorker } from '../correlate/worker.js';
 import { ingestWorker } from '../ingest/definition.js';
+import { ttpWorker } from '../ttp/worker/index.js';
 import { webhookWorker } from '../webhook/index.js';
 import type { WorkerDefinition } from './types.js';
 
-export const WORKERS: readonly WorkerDefinition[] = [ingestWorker, correlateWorker, webhookWorker];
+export const WORKERS: readonly WorkerDefinition[] = [ingestWorker, correlateWorker, ttpWorker, webhookWorker];

@@ -19,3 +19,4 @@ export { RegexSafety, memoryRegexSafety, enableBacktrackFallback, RecheckProver,
 export { loadCatalog, Catalog, CatalogError, ATTACK_VERSION, ATTACK_NOTICE, type TechniqueEntry, type TacticEntry, type GroupEntry } from './catalog/index.js';
 export { builtinPackDir, attackDataDir } from './paths.js';
 export * from './inputs/index.js';
+export * from './stores/index.js';

@@ -34,7 +34,8 @@ export function listRuleFiles(path: string): string[] {
     .filter((f) => statSync(f).isFile());
 }
 
-function duplicate(v: FileValidation, first: string): FileValidation {
+/** `v` as the loser of a duplicate id: invalid, with `duplicate_rule_id` naming the file that won. */
+export function duplicate(v: FileValidation, first: string): FileValidation {
   const p: Problem = { code: 'duplicate_rule_id', severity: 'error', file: v.file, line: 1, column: 1, rule_id: v.result.ruleId, path: 'id', message: `\`${v.result.ruleId}\` is also in ${first}`, hint: 'one file per id — rename this rule or remove the file' };
   return { file: v.file, result: { ...v.result, rule: null, problems: [...v.result.problems, p] } };
 }

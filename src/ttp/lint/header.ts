@@ -10,7 +10,7 @@ import type { RuleDoc } from '../rule-schema.js';
 import type { RuleSourceKind, RuleStatus } from '../rule.js';
 import { lookupField } from './fields.js';
 
-const RULE_ID = /^[A-Za-z0-9_-]{1,64}$/;
+export const RULE_ID = /^[A-Za-z0-9_-]{1,64}$/;
 export const RESERVED_ID = /^R\d{4}$/;
 const SNAKE = /^[a-z][a-z0-9_]*$/;
 const STATUSES: readonly RuleStatus[] = ['stable', 'experimental', 'deprecated'];

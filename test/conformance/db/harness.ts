@@ -8,6 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import { afterAll, describe, it } from 'vitest';
 import type { Clock, Logger } from '../../../src/bus/index.js';
 import { openDatabase, type Db, type OpenDatabaseOptions } from '../../../src/db/index.js';
 
@@ -77,4 +78,26 @@ export async function postgresHarness(label: string): Promise<HarnessResult> {
       },
     },
   };
+}
+
+/**
+ * `describe(title, body)` with the harness, or — when the database is missing — a skipped
+ * block (locally) or one failing case (DECNET_REQUIRE_SERVICES=1), so suites need not
+ * repeat that choice.
+ */
+export function describeWithDatabase(title: string, result: HarnessResult, body: (harness: DbHarness) => void): void {
+  if ('skip' in result) {
+    console.warn(`[${title}] skipping: ${result.skip}`);
+    describe.skip(`${title} (${result.skip})`, () => it('skipped', () => undefined));
+  } else if ('fail' in result) {
+    describe(title, () =>
+      it('has its database (DECNET_REQUIRE_SERVICES=1)', () => {
+        throw new Error(result.fail);
+      }));
+  } else {
+    describe(title, () => {
+      afterAll(() => result.harness.dispose());
+      body(result.harness);
+    });
+  }
 }

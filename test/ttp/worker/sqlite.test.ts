@@ -1,0 +1,4 @@
+import { sqliteHarness } from '../../conformance/db/harness.js';
+import { workerCases } from './cases.js';
+
+workerCases('sqlite', await sqliteHarness());
