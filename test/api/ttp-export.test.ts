@@ -6,28 +6,10 @@ import { describe, expect, it } from 'vitest';
 import { openApiDocument } from '../../src/api/index.js';
 import { catalogProblems, navigatorLayerSchema, type NavigatorLayer } from '../../src/api/routes/ttp/index.js';
 import { loadCatalog } from '../../src/ttp/index.js';
-import { at, dialects, insertTags, seed, startTtpApi, tag } from './ttp-support.js';
+import { at, dialects, insertTags, L0001, seed, startTtpApi, tag } from './ttp-support.js';
 
 type Layer = NavigatorLayer & { techniques: Array<Record<string, unknown> & { techniqueID: string; tactic?: string }> };
 
-const RULE = `id: L0001
-version: 1
-name: netstat_run
-title: netstat from a shell
-status: stable
-description: Listing connections with netstat.
-inputs: [command]
-detection:
-  tool: {programs: [netstat]}
-  condition: tool
-emits:
-  - {technique: T1049, tactic: TA0007, confidence: 0.6}
-tests:
-  - {name: netstat, input: {kind: command, command_text: netstat -an}, expect: [T1049]}
-  - {name: netstat alone, input: {kind: command, command_text: netstat}, expect: [T1049]}
-  - {name: ss, input: {kind: command, command_text: ss -tlnp}, expect: []}
-  - {name: ps, input: {kind: command, command_text: ps aux}, expect: []}
-`;
 
 const targets = await dialects('ttp_export');
 
@@ -159,11 +141,11 @@ describe('over a real listener', () => {
     await seed(t);
     const base = await t.api.app.listen({ host: '127.0.0.1', port: 0 });
     const auth = (token: string) => ({ authorization: `Bearer ${token}` });
-    const put = await fetch(`${base}/api/v1/ttp/rules/L0001`, { method: 'PUT', headers: { ...auth(t.admin), 'content-type': 'application/yaml' }, body: RULE });
+    const put = await fetch(`${base}/api/v1/ttp/rules/L0001`, { method: 'PUT', headers: { ...auth(t.admin), 'content-type': 'application/yaml' }, body: L0001 });
     expect(put.status).toBe(201);
     expect(await put.json()).toMatchObject({ id: 'L0001', source: 'database', applied: false });
     const got = await fetch(`${base}/api/v1/ttp/rules/L0001`, { headers: auth(t.viewer) });
-    expect(await got.json()).toMatchObject({ id: 'L0001', yaml: RULE });
+    expect(await got.json()).toMatchObject({ id: 'L0001', yaml: L0001 });
     const layer = await fetch(`${base}/api/v1/ttp/export/navigator?attacker_ip=203.0.113.7`, { headers: auth(t.viewer) });
     expect(layer.status).toBe(200);
     expect(layer.headers.get('content-disposition')).toBe('attachment; filename="decnet-attacker-203.0.113.7.json"');

@@ -8,28 +8,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { RuleCatalogRow } from '../../src/db/index.js';
 import { builtinPackDir, sha256 } from '../../src/ttp/index.js';
-import { dialects, insertTags, startTtpApi, tag, type TtpApi } from './ttp-support.js';
+import { dialects, insertTags, L0001, startTtpApi, tag, type TtpApi } from './ttp-support.js';
 
-/** A rule of our own without regexes (nothing to prove). */
-const L0001 = `id: L0001
-version: 1
-name: netstat_run
-title: netstat from a shell
-status: stable
-description: Listing connections with netstat.
-inputs: [command]
-detection:
-  tool: {programs: [netstat]}
-  condition: tool
-emits:
-  - {technique: T1049, tactic: TA0007, confidence: 0.6}
-evidence_fields: [command_text]
-tests:
-  - {name: netstat, input: {kind: command, command_text: netstat -an}, expect: [T1049]}
-  - {name: netstat alone, input: {kind: command, command_text: netstat}, expect: [T1049]}
-  - {name: ss, input: {kind: command, command_text: ss -tlnp}, expect: []}
-  - {name: ps, input: {kind: command, command_text: ps aux}, expect: []}
-`;
 const R0021_TEXT = readFileSync(join(builtinPackDir(), 'R0021.yaml'), 'utf8');
 /** The shipped R0021 with a new version and confidence: its pattern's proof is cached. */
 const R0021_V3 = R0021_TEXT.replace('version: 2', 'version: 3').replace('confidence: 0.7', 'confidence: 0.75');

@@ -194,3 +194,24 @@ export async function seed(t: TtpApi): Promise<Seeded> {
   await insertTags(t.db, Object.values(tags));
   return { attacker1: a1.id, attacker2: a2.id, session1: await sessions(a1.id), session2: await sessions(a2.id), tags };
 }
+
+/** A rule of our own without regexes (nothing to prove). */
+export const L0001 = `id: L0001
+version: 1
+name: netstat_run
+title: netstat from a shell
+status: stable
+description: Listing connections with netstat.
+inputs: [command]
+detection:
+  tool: {programs: [netstat]}
+  condition: tool
+emits:
+  - {technique: T1049, tactic: TA0007, confidence: 0.6}
+evidence_fields: [command_text]
+tests:
+  - {name: netstat, input: {kind: command, command_text: netstat -an}, expect: [T1049]}
+  - {name: netstat alone, input: {kind: command, command_text: netstat}, expect: [T1049]}
+  - {name: ss, input: {kind: command, command_text: ss -tlnp}, expect: []}
+  - {name: ps, input: {kind: command, command_text: ps aux}, expect: []}
+`;

@@ -9,29 +9,10 @@ import type { Tag } from '../engine/tags.js';
 import type { Input } from '../inputs/index.js';
 import type { AttackerLookup } from './attacker-lookup.js';
 
+/** The tag as its row: every column but the emit's spelling of the technique. */
 function toRow(t: Tag, attackerUuid: string | null): NewTtpTag {
-  return {
-    id: t.id,
-    rule_id: t.rule_id,
-    rule_version: t.rule_version,
-    rule_source: t.rule_source,
-    technique_id: t.technique_id,
-    sub_technique_id: t.sub_technique_id,
-    tactic_id: t.tactic_id,
-    confidence: t.confidence,
-    input_kind: t.input_kind,
-    input_id: t.input_id,
-    group_key: t.group_key,
-    attacker_ip: t.attacker_ip,
-    attacker_uuid: attackerUuid,
-    identity_uuid: t.identity_uuid,
-    session_id: t.session_id,
-    decky: t.decky,
-    service: t.service,
-    evidence: t.evidence,
-    attack_version: t.attack_version,
-    observed_at: t.observed_at,
-  };
+  const { technique: _asEmitted, ...row } = t;
+  return { ...row, attacker_uuid: attackerUuid };
 }
 
 export async function tagInputs(engine: Engine, inputs: readonly Input[], lookup: AttackerLookup | null): Promise<NewTtpTag[]> {
