@@ -186,3 +186,14 @@ export async function saveAttackers(tx: WriteTx, states: readonly AttackerState[
       .execute();
   }
 }
+
+/**
+ * A rebuild's reset (rebuild.ts): every row's counted columns back to a new row's, so the
+ * replay counts from zero. The id, address, creation time, what other workers own
+ * (identity, intel, rotation, cluster versions) and what was last published as
+ * `attacker.scored` stay.
+ */
+export async function resetAttackers(tx: WriteTx, now: string): Promise<void> {
+  const { id: _id, ip: _ip, created_at: _created, scored_summary: _summary, scored_published_at: _published, ...counted } = toRow(tx, newAttackerState('', '', now), now);
+  await tx.db.updateTable('attackers').set(counted).execute();
+}

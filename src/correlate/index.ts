@@ -5,10 +5,13 @@
  * (`AttackerApiExtension`, CORRECTIONS #7.15).
  */
 export { correlateWorker, runCorrelate, emptyCounters, CORRELATE_WAKE_PATTERNS, type CorrelateCounters, type CorrelateDeps } from './worker.js';
-export { runPass, CORRELATE_WORKER, type PassDeps, type PassResult } from './pass.js';
+export { runPass, type PassDeps, type PassResult } from './pass.js';
+export { CORRELATE_WORKER } from './cursors.js';
+export { runRebuild, type RebuildDeps, type RebuildResult } from './rebuild.js';
 export { computeBehavior, classify, BEHAVIOR_CLASSES, type Behavior, type BehaviorClass } from './behavior.js';
 export { INTERACTION_EVENT_TYPES, NOISE_EVENT_TYPES, COMMAND_EVENT_TYPES, activityKind, isInternalDecky, isInternalRow } from './vocabulary.js';
-export { TRAVERSAL_SEPARATOR } from './derived.js';
+export { TRAVERSAL_SEPARATOR, firstContactOrder } from './derived.js';
+export { attackerTraversal, type Traversal, type TraversalHop, type TraversalMutation } from './traversal.js';
 export type { ObservedPayload } from './profiles.js';
 export type { ScoredPayload } from './scored.js';
 export type { ReuseDetectedPayload, ReuseReason } from './reuse.js';

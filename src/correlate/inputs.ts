@@ -21,9 +21,10 @@ export function jsonObject(value: unknown): Record<string, unknown> {
   return parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : {};
 }
 
-/** Log rows with `id > after`, in id order, at most `limit`. */
-export function readLogsAfter(db: Db, tx: WriteTx, after: number, limit: number): Promise<LogRow[]> {
-  return db.repos.logs.readAfter(after, limit, tx);
+/** Log rows with `after < id ≤ upTo`, in id order, at most `limit`. */
+export async function readLogsAfter(db: Db, tx: WriteTx, after: number, upTo: number, limit: number): Promise<LogRow[]> {
+  if (after >= upTo) return [];
+  return (await db.repos.logs.readAfter(after, limit, tx)).filter((r) => r.id <= upTo);
 }
 
 /** Credential rows with `after < seq ≤ upTo`, in seq order, at most `limit`. */

@@ -4,7 +4,8 @@
  * then fold credentials up to that head (their log rows were committed with them, so
  * their attackers exist by then), then publish what `attacker.scored` coalescing held
  * back once its interval has passed. Events go out after each commit; a crash redoes
- * the uncommitted batch and publishes nothing twice.
+ * the uncommitted batch and publishes nothing twice. While a rebuild's replay window is
+ * open (cursors.ts) an input's batches replay it first, quietly.
  *
  * Every batch transaction takes the `attackers` lock first, so two correlate processes
  * (`decnet correlate --once` beside `decnet up`) serialise instead of double-counting,
@@ -13,14 +14,13 @@
  */
 import { publishSafely, topics, type Bus, type Clock, type Logger } from '../bus/index.js';
 import type { AnalysisConfig } from '../config/index.js';
-import type { Credential, Db, LogRow, WriteTx } from '../db/index.js';
+import type { Db, WriteTx } from '../db/index.js';
+import { advance, batchSpan, CORRELATE_WORKER, type CorrelateInput } from './cursors.js';
 import { readCredentialsAfter, readLogsAfter } from './inputs.js';
 import { foldLogRows, type ObservedPayload } from './profiles.js';
-import { foldCredentials, touchFindings } from './reuse.js';
+import { dropUnderivedFindings, foldCredentials, touchFindings } from './reuse.js';
 import { sweepDirty, type ScoredPayload } from './scored.js';
 
-/** The worker name and the cursor rows' `worker` (cursors are named after the table read). */
-export const CORRELATE_WORKER = 'correlate';
 const NIL_UUID = '00000000-0000-0000-0000-000000000000';
 
 export interface PassDeps {
@@ -33,7 +33,9 @@ export interface PassDeps {
   /** Stop between batches when this aborts. */
   readonly signal?: AbortSignal;
   /** Called after each committed batch with its rows and duration (ms, real time): `bench:analysis`. */
-  readonly onBatch?: (input: 'logs' | 'credentials', rows: number, ms: number) => void;
+  readonly onBatch?: (input: CorrelateInput, rows: number, ms: number) => void;
+  /** Fold only a rebuild's replay windows, and sweep nothing (rebuild.ts). */
+  readonly replayOnly?: boolean;
 }
 
 export interface PassResult {
@@ -58,15 +60,24 @@ function publishAll(deps: PassDeps, observed: readonly ObservedPayload[], scored
 
 type Totals = { -readonly [K in keyof PassResult]: PassResult[K] };
 
-/** Folds the next log batch in `tx`; returns how many rows it read. */
-async function logBatch(deps: PassDeps, tx: WriteTx, totals: Totals): Promise<number> {
+/** What one batch transaction did: rows read, and whether another batch may follow. */
+interface BatchOutcome {
+  readonly rows: number;
+  readonly more: boolean;
+}
+
+const NOTHING: BatchOutcome = { rows: 0, more: false };
+
+/** Folds the next log batch in `tx`. */
+async function logBatch(deps: PassDeps, tx: WriteTx, totals: Totals): Promise<BatchOutcome> {
   const { db, settings } = deps;
-  const cursor = (await db.repos.cursors.get(CORRELATE_WORKER, 'logs', tx)) ?? 0;
-  const rows = await readLogsAfter(db, tx, cursor, settings.batch);
-  if (rows.length === 0) return 0;
-  const effects = await foldLogRows(tx, rows, settings);
+  const span = await batchSpan(db, tx, 'logs', Number.POSITIVE_INFINITY);
+  if (!span.replay && deps.replayOnly === true) return NOTHING;
+  const rows = await readLogsAfter(db, tx, span.after, span.upTo, settings.batch);
+  if (rows.length === 0 && !span.replay) return NOTHING;
+  const effects = await foldLogRows(tx, rows, settings, span.replay);
   await touchFindings(tx, rows, settings);
-  await db.repos.cursors.set(tx, CORRELATE_WORKER, 'logs', (rows.at(-1) as LogRow).id);
+  await advance(db, tx, 'logs', span, rows.at(-1)?.id, rows.length === settings.batch);
   tx.afterCommit(publishAll(deps, effects.observed, effects.scored));
   totals.logRows += rows.length;
   totals.countedRows += effects.counted;
@@ -74,32 +85,35 @@ async function logBatch(deps: PassDeps, tx: WriteTx, totals: Totals): Promise<nu
   totals.observed += effects.observed.length;
   totals.scored += effects.scored.length;
   totals.sessions += effects.sessions;
-  return rows.length;
+  return { rows: rows.length, more: span.replay || rows.length === settings.batch };
 }
 
-/** Folds the next credential batch (up to `head`) in `tx`; returns how many rows it read. */
-async function credentialBatch(deps: PassDeps, tx: WriteTx, head: number, totals: Totals): Promise<number> {
+/** Folds the next credential batch (up to `head`) in `tx`. */
+async function credentialBatch(deps: PassDeps, tx: WriteTx, head: number, totals: Totals): Promise<BatchOutcome> {
   const { db, settings } = deps;
-  const cursor = (await db.repos.cursors.get(CORRELATE_WORKER, 'credentials', tx)) ?? 0;
-  const rows = await readCredentialsAfter(db, tx, cursor, head, settings.batch);
-  if (rows.length === 0) return 0;
-  const effects = await foldCredentials(tx, deps.bus, rows, settings);
-  await db.repos.cursors.set(tx, CORRELATE_WORKER, 'credentials', (rows.at(-1) as Credential).seq);
+  const span = await batchSpan(db, tx, 'credentials', head);
+  if (!span.replay && deps.replayOnly === true) return NOTHING;
+  const rows = await readCredentialsAfter(db, tx, span.after, span.upTo, settings.batch);
+  if (rows.length === 0 && !span.replay) return NOTHING;
+  const effects = await foldCredentials(tx, deps.bus, rows, settings, span.replay);
+  // the replay has rewritten every finding that still qualifies: the others go
+  if (await advance(db, tx, 'credentials', span, rows.at(-1)?.seq, rows.length === settings.batch)) await dropUnderivedFindings(tx);
   totals.credentialRows += rows.length;
   totals.findings += effects.findings;
   totals.orphans += effects.orphans;
-  return rows.length;
+  return { rows: rows.length, more: span.replay || rows.length === settings.batch };
 }
 
 /** Runs one pass to the heads; returns what it folded. */
 export async function runPass(deps: PassDeps): Promise<PassResult> {
   const { db, settings } = deps;
   const stopped = (): boolean => deps.signal?.aborted === true;
-  const drain = async (input: 'logs' | 'credentials', locks: readonly string[], batch: (tx: WriteTx) => Promise<number>): Promise<void> => {
-    for (let n = settings.batch; n === settings.batch && !stopped(); ) {
+  const drain = async (input: CorrelateInput, locks: readonly string[], batch: (tx: WriteTx) => Promise<BatchOutcome>): Promise<void> => {
+    for (let more = true; more && !stopped(); ) {
       const started = performance.now();
-      n = await db.write(batch, { locks });
-      if (n > 0) deps.onBatch?.(input, n, performance.now() - started);
+      const done = await db.write(batch, { locks });
+      more = done.more;
+      if (done.rows > 0) deps.onBatch?.(input, done.rows, performance.now() - started);
     }
   };
   const totals: Totals = { logRows: 0, credentialRows: 0, countedRows: 0, attackersCreated: 0, observed: 0, scored: 0, sessions: 0, findings: 0, orphans: 0 };
@@ -107,6 +121,7 @@ export async function runPass(deps: PassDeps): Promise<PassResult> {
   const credHead = await db.repos.credentials.head();
   await drain('logs', ['attackers'], (tx) => logBatch(deps, tx, totals));
   await drain('credentials', ['attackers', 'credentials'], (tx) => credentialBatch(deps, tx, credHead, totals));
+  if (deps.replayOnly === true) return totals;
   for (let after: string | undefined = NIL_UUID; after !== undefined && !stopped(); ) {
     const from: string = after;
     after = await db.write(

@@ -18,7 +18,7 @@ import type { AnalysisConfig } from '../config/index.js';
 import { insertAttackers, loadAttackersByIp, newAttackerState, saveAttackers, type AttackerState } from './attacker-state.js';
 import { refreshDerived } from './derived.js';
 import type { LogRow } from './inputs.js';
-import { decideScored, type ScoredPayload } from './scored.js';
+import { decideScored, settleReplayed, type ScoredPayload } from './scored.js';
 import { foldSessions } from './sessions.js';
 import { chunks, greatest, least, ROWS_PER_STATEMENT } from './sql.js';
 import { activityKind, isCommandEvent, isInternalRow, MUTATION_EVENT_TYPE } from './vocabulary.js';
@@ -123,9 +123,12 @@ function observedPayload(s: AttackerState, first: LogRow): ObservedPayload {
 
 /**
  * Folds `rows` (in id order) in `tx`. The caller advances the cursor in the same
- * transaction and publishes the effects after the commit.
+ * transaction and publishes the effects after the commit. Under `replay` (a rebuild,
+ * rebuild.ts) nothing is queued: the rows were folded and announced before. Behaviour is
+ * then recomputed at every batch, so the rebuilt value is the latest rows' whatever the
+ * passes' timing was.
  */
-export async function foldLogRows(tx: WriteTx, rows: readonly LogRow[], settings: AnalysisConfig): Promise<LogBatchEffects> {
+export async function foldLogRows(tx: WriteTx, rows: readonly LogRow[], settings: AnalysisConfig, replay = false): Promise<LogBatchEffects> {
   const now = tx.clock.isoNow();
   const groups = groupByIp(rows, settings.internalDeckyPrefix);
   if (groups.size === 0) return { observed: [], scored: [], created: 0, touched: 0, counted: 0, sessions: 0 };
@@ -153,16 +156,18 @@ export async function foldLogRows(tx: WriteTx, rows: readonly LogRow[], settings
       if (isCommandEvent(row.eventType)) s.commandCount++;
     }
     s.scoredDirty = true;
-    if (s.eventCountBefore === 0) observed.push(observedPayload(s, g.counted[0] as LogRow));
+    if (s.eventCountBefore === 0 && !replay) observed.push(observedPayload(s, g.counted[0] as LogRow));
     for (const t of targetDeltas(g.counted)) targets.push({ attackerId: s.id, t });
   }
 
   await insertAttackers(tx, created, now);
   await upsertTargets(tx, targets);
-  const sessions = await foldSessions(tx, rows, states, settings);
+  const sessions = await foldSessions(tx, rows, states, settings, replay);
   const touched = [...states.values()];
-  await refreshDerived(tx, touched, settings, now, new Map([...groups.values()].map((g) => [g.ip, g.counted])));
-  const scored = decideScored(touched, settings, tx.clock.now(), now);
+  await refreshDerived(tx, touched, replay ? { ...settings, behaviorIntervalSecs: 0 } : settings, now, new Map([...groups.values()].map((g) => [g.ip, g.counted])));
+  let scored: ScoredPayload[] = [];
+  if (replay) settleReplayed(touched);
+  else scored = decideScored(touched, settings, tx.clock.now(), now);
   await saveAttackers(tx, touched, now);
   return { observed, scored, created: created.length, touched: touched.length, counted, sessions };
 }

@@ -198,27 +198,70 @@ function payloadOf(id: string, s: KeyState, reason: ReuseReason): ReuseDetectedP
   };
 }
 
+interface Span {
+  first: string;
+  last: string;
+}
+
+function widen(span: Span, ts: string): void {
+  if (ts < span.first) span.first = ts;
+  if (ts > span.last) span.last = ts;
+}
+
+interface TouchedKey {
+  readonly key: ReuseKey;
+  readonly span: Span;
+  readonly targets: Map<string, { readonly decky: string; readonly service: string; readonly span: Span }>;
+}
+
 /**
- * A repeat of a known credential only bumps ingest's count: no new credential row
- * names its key. Its log row carries `secret_sha256` (CORRECTIONS #7.5), so the log
- * fold moves the `last_seen` of existing findings here, silently (nothing grew).
+ * A repeat of a known credential only bumps ingest's count and widens its first/last
+ * seen: no new credential row names its key. Its log row carries `secret_sha256`
+ * (CORRECTIONS #7.5), so the log fold widens the times of existing findings and their
+ * targets here, silently (nothing grew): they stay those of the credentials, as a
+ * rebuild reads them.
  */
 export async function touchFindings(tx: WriteTx, rows: readonly LogRow[], settings: AnalysisConfig): Promise<void> {
-  const latest = new Map<string, { key: ReuseKey; ts: string }>();
+  const keys = new Map<string, TouchedKey>();
   for (const r of rows) {
     const hash = r.fields.secret_sha256;
     const kind = r.fields.secret_kind;
     if (hash === undefined || kind === undefined || r.decky === null || isInternalRow(r, settings.internalDeckyPrefix)) continue;
     const key = { sha: hash, kind, principalKey: principalKey(r.fields.principal ?? null, settings.reuseAcrossPrincipals) };
-    const seen = latest.get(keyText(key));
-    if (!seen || r.timestamp > seen.ts) latest.set(keyText(key), { key, ts: r.timestamp });
+    const ts = r.timestamp;
+    const text = keyText(key);
+    let k = keys.get(text);
+    if (!k) keys.set(text, (k = { key, span: { first: ts, last: ts }, targets: new Map() }));
+    else widen(k.span, ts);
+    const service = r.service ?? '';
+    const targetText = `${r.decky}\u0000${service}`;
+    const target = k.targets.get(targetText);
+    if (!target) k.targets.set(targetText, { decky: r.decky, service, span: { first: ts, last: ts } });
+    else widen(target.span, ts);
   }
-  if (latest.size === 0) return;
-  for (const part of chunks([...new Set([...latest.values()].map((v) => v.key.sha))], IN_LIST)) {
-    const found = await tx.db.selectFrom('credential_reuse').select(['id', 'secret_sha256', 'secret_kind', 'principal_key', 'last_seen']).where('secret_sha256', 'in', part).execute();
+  if (keys.size === 0) return;
+  for (const part of chunks([...new Set([...keys.values()].map((v) => v.key.sha))], IN_LIST)) {
+    const found = await tx.db.selectFrom('credential_reuse').select(['id', 'secret_sha256', 'secret_kind', 'principal_key', 'first_seen', 'last_seen']).where('secret_sha256', 'in', part).execute();
     for (const f of found) {
-      const hit = latest.get(keyText({ sha: f.secret_sha256, kind: f.secret_kind, principalKey: f.principal_key }));
-      if (hit && hit.ts > isoFromDb(f.last_seen)) await tx.db.updateTable('credential_reuse').set({ last_seen: hit.ts }).where('id', '=', f.id).execute();
+      const hit = keys.get(keyText({ sha: f.secret_sha256, kind: f.secret_kind, principalKey: f.principal_key }));
+      if (!hit) continue;
+      const { first, last } = hit.span;
+      if (first < isoFromDb(f.first_seen) || last > isoFromDb(f.last_seen)) {
+        await tx.db
+          .updateTable('credential_reuse')
+          .set((eb) => ({ first_seen: least(tx.dialect, eb.ref('first_seen'), eb.val(first)), last_seen: greatest(tx.dialect, eb.ref('last_seen'), eb.val(last)) }))
+          .where('id', '=', f.id)
+          .execute();
+      }
+      for (const t of hit.targets.values()) {
+        await tx.db
+          .updateTable('credential_reuse_targets')
+          .set((eb) => ({ first_seen: least(tx.dialect, eb.ref('first_seen'), eb.val(t.span.first)), last_seen: greatest(tx.dialect, eb.ref('last_seen'), eb.val(t.span.last)) }))
+          .where('reuse_id', '=', f.id)
+          .where('decky', '=', t.decky)
+          .where('service', '=', t.service)
+          .execute();
+      }
     }
   }
 }
@@ -233,9 +276,10 @@ export interface ReuseBatchEffects {
 /**
  * Folds credential rows `rows` (one batch, seq order) in `tx`: back-fills their
  * `attacker_id`, then updates the findings of the keys they touch and journals the
- * events (published after the commit; `bus` null journals without a live copy).
+ * events (published after the commit; `bus` null journals without a live copy). Under
+ * `replay` (a rebuild) the findings are rewritten and nothing is journaled.
  */
-export async function foldCredentials(tx: WriteTx, bus: Bus | null, rows: readonly Credential[], settings: AnalysisConfig): Promise<ReuseBatchEffects> {
+export async function foldCredentials(tx: WriteTx, bus: Bus | null, rows: readonly Credential[], settings: AnalysisConfig, replay = false): Promise<ReuseBatchEffects> {
   if (rows.length === 0) return { findings: 0, orphans: 0 };
   const from = (rows[0] as Credential).seq;
   const to = (rows.at(-1) as Credential).seq;
@@ -265,9 +309,25 @@ export async function foldCredentials(tx: WriteTx, bus: Bus | null, rows: readon
     const reason: ReuseReason | undefined = !before ? 'new' : s.targets.size > before.targets ? 'new_targets' : s.attackers.size > before.attackers ? 'new_attackers' : undefined;
     const id = before?.id ?? randomUUID();
     await writeFinding(tx, id, s, before === undefined, now);
-    if (reason === undefined) continue;
+    if (reason === undefined || replay) continue;
     await journalAndPublish(tx, bus, topics.credential('reuse.detected'), payloadOf(id, s, reason));
     findings++;
   }
   return { findings, orphans };
+}
+
+/**
+ * A rebuild's reset (rebuild.ts): the findings lose their targets and attackers and
+ * count none, but keep their ids and `detected_at`; the replay rewrites each one whose
+ * key still qualifies.
+ */
+export async function resetFindings(tx: WriteTx): Promise<void> {
+  await tx.db.deleteFrom('credential_reuse_targets').execute();
+  await tx.db.deleteFrom('credential_reuse_attackers').execute();
+  await tx.db.updateTable('credential_reuse').set({ target_count: 0, attacker_count: 0 }).execute();
+}
+
+/** After the replay: the findings it did not rewrite (no target: their key no longer qualifies) go. */
+export async function dropUnderivedFindings(tx: WriteTx): Promise<void> {
+  await tx.db.deleteFrom('credential_reuse').where('target_count', '=', 0).execute();
 }

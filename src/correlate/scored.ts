@@ -12,7 +12,7 @@ import type { WriteTx } from '../db/index.js';
 import { loadAttackersById, saveAttackers, type AttackerState } from './attacker-state.js';
 import { IN_LIST } from './sql.js';
 
-/** `attacker.scored`, key order fixed (the stored summary is compared as JSON). */
+/** `attacker.scored` (the stored summary is what was last published). */
 export type ScoredPayload = {
   attacker_uuid: string;
   attacker_ip: string;
@@ -55,6 +55,18 @@ function significant(prev: unknown, next: ScoredPayload): boolean {
 }
 
 /**
+ * Whether the summary is the one last published: nothing to say. Field by field, since
+ * jsonb gives the stored object back with its keys reordered.
+ */
+function unchanged(s: AttackerState, next: ScoredPayload): boolean {
+  const prev = s.scoredSummary;
+  if (prev === null || typeof prev !== 'object') return false;
+  const p = prev as Record<string, unknown>;
+  const keys = Object.keys(next) as Array<keyof ScoredPayload>;
+  return Object.keys(p).length === keys.length && keys.every((k) => p[k] === next[k]);
+}
+
+/**
  * Decides for each dirty state, updating its flags in place; returns the payloads to
  * publish after the commit, in the order given. `nowMs` is the clock's epoch ms.
  */
@@ -63,7 +75,7 @@ export function decideScored(states: readonly AttackerState[], settings: Analysi
   for (const s of states) {
     if (!s.scoredDirty) continue;
     const next = scoredSummary(s);
-    if (next === undefined || JSON.stringify(next) === JSON.stringify(s.scoredSummary)) {
+    if (next === undefined || unchanged(s, next)) {
       s.scoredDirty = false;
       continue;
     }
@@ -75,6 +87,18 @@ export function decideScored(states: readonly AttackerState[], settings: Analysi
     out.push(next);
   }
   return out;
+}
+
+/**
+ * A rebuild publishes nothing: a dirty state stays dirty only when its summary differs
+ * from the one last published, so the worker's sweep tells subscribers about a real
+ * change (with the usual coalescing) and nothing else.
+ */
+export function settleReplayed(states: readonly AttackerState[]): void {
+  for (const s of states) {
+    const next = scoredSummary(s);
+    if (s.scoredDirty && (next === undefined || unchanged(s, next))) s.scoredDirty = false;
+  }
 }
 
 /**

@@ -13,6 +13,7 @@ import { commandText } from '../ingest/command-text.js';
 import type { AttackerState } from './attacker-state.js';
 import { toLogRow, type LogRow } from '../db/index.js';
 import { chunks, jsonText, ROWS_PER_STATEMENT } from './sql.js';
+import { epochMicros } from './time.js';
 import { isInternalRow, SESSION_END_EVENT_TYPE } from './vocabulary.js';
 
 /** Most commands a session keeps (§2). */
@@ -50,8 +51,7 @@ export function sessionWindow(row: SessionEnd): SessionWindow {
   const raw = row.fields.duration_s ?? row.fields.duration;
   const n = typeof raw === 'number' ? raw : typeof raw === 'string' && raw.trim() !== '' ? Number(raw) : 0;
   const durationS = Number.isFinite(n) && n > 0 ? n : 0;
-  const endMicros = Date.parse(row.timestamp) * 1000 + Number(row.timestamp.slice(23, 26));
-  const startMicros = Math.floor(endMicros - durationS * 1e6);
+  const startMicros = Math.floor(epochMicros(row.timestamp) - durationS * 1e6);
   const startMs = Math.floor(startMicros / 1000);
   const startedAt = `${new Date(startMs).toISOString().slice(0, 23)}${String(startMicros - startMs * 1000).padStart(3, '0')}Z`;
   return { sessionId: fieldText(row.fields, 'sid', 'session'), durationS, startedAt, endedAt: row.timestamp };
@@ -70,7 +70,11 @@ export function capCommands(all: readonly SessionCommand[]): { commands: Session
   return { commands, truncated: false };
 }
 
-/** The command rows of a session, read in `tx` (the logs of the window are committed before their end row). */
+/**
+ * The command rows of a session, read in `tx`: those logged before its end row (lower
+ * ids), so the list depends on the rows alone, not on when it is read — ingest's event,
+ * the fold and a rebuild agree even when a late command lands in the window.
+ */
 export async function sessionCommands(tx: WriteTx, end: SessionEnd, window: SessionWindow): Promise<SessionCommand[]> {
   if (end.attackerIp === null || end.decky === null) return [];
   const rows = (
@@ -80,6 +84,7 @@ export async function sessionCommands(tx: WriteTx, end: SessionEnd, window: Sess
       .where('attacker_ip', '=', end.attackerIp)
       .where('decky', '=', end.decky)
       .where('event_type', '=', 'command')
+      .where('id', '<', end.id)
       .where('timestamp', '>=', window.startedAt)
       .where('timestamp', '<=', window.endedAt)
       .orderBy('timestamp')
@@ -95,8 +100,12 @@ export async function sessionCommands(tx: WriteTx, end: SessionEnd, window: Sess
   return mine.map((r, i) => ({ id: `${prefix}#${i}`, command_text: commandText(r) ?? '', ts: r.timestamp }));
 }
 
-/** Inserts the sessions the batch's end rows describe; returns how many were new. */
-export async function foldSessions(tx: WriteTx, rows: readonly LogRow[], states: ReadonlyMap<string, AttackerState>, settings: AnalysisConfig): Promise<number> {
+/**
+ * Inserts the sessions the batch's end rows describe; returns how many were written. A
+ * replayed row (crash redo) inserts nothing; under `replay` (a rebuild) it rewrites the
+ * row's content, keeping its id.
+ */
+export async function foldSessions(tx: WriteTx, rows: readonly LogRow[], states: ReadonlyMap<string, AttackerState>, settings: AnalysisConfig, replay = false): Promise<number> {
   const values = [];
   for (const row of rows) {
     if (row.eventType !== SESSION_END_EVENT_TYPE || row.attackerIp === null || row.decky === null || isInternalRow(row, settings.internalDeckyPrefix)) continue;
@@ -123,10 +132,31 @@ export async function foldSessions(tx: WriteTx, rows: readonly LogRow[], states:
       evidence_ref: `session:${row.decky}/${service}/${window.sessionId ?? row.id}`,
     });
   }
-  let inserted = 0;
+  let written = 0;
   for (const part of chunks(values, ROWS_PER_STATEMENT)) {
-    const result = await tx.db.insertInto('attacker_sessions').values(part).onConflict((oc) => oc.column('log_id').doNothing()).executeTakeFirst();
-    inserted += Number(result.numInsertedOrUpdatedRows ?? 0n);
+    const result = await tx.db
+      .insertInto('attacker_sessions')
+      .values(part)
+      .onConflict((oc) =>
+        replay
+          ? oc.column('log_id').doUpdateSet((eb) => ({
+              attacker_id: eb.ref('excluded.attacker_id'),
+              session_id: eb.ref('excluded.session_id'),
+              decky: eb.ref('excluded.decky'),
+              service: eb.ref('excluded.service'),
+              started_at: eb.ref('excluded.started_at'),
+              ended_at: eb.ref('excluded.ended_at'),
+              duration_s: eb.ref('excluded.duration_s'),
+              command_count: eb.ref('excluded.command_count'),
+              commands: eb.ref('excluded.commands'),
+              commands_truncated: eb.ref('excluded.commands_truncated'),
+              shard_path: eb.ref('excluded.shard_path'),
+              evidence_ref: eb.ref('excluded.evidence_ref'),
+            }))
+          : oc.column('log_id').doNothing(),
+      )
+      .executeTakeFirst();
+    written += Number(result.numInsertedOrUpdatedRows ?? 0n);
   }
-  return inserted;
+  return written;
 }

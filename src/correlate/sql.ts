@@ -3,7 +3,7 @@
  * statements under both drivers' parameter limits.
  */
 import { sql, type Expression, type RawBuilder } from 'kysely';
-import type { DialectName } from '../db/index.js';
+import { fromDbInt, type Db, type DialectName } from '../db/index.js';
 
 /** The smaller of two non-null values (`least` on PostgreSQL, scalar `min` on SQLite). */
 export function least<T>(dialect: DialectName, a: Expression<T>, b: Expression<T>): RawBuilder<T> {
@@ -40,4 +40,10 @@ export function fromDbJson(value: unknown): unknown {
   } catch {
     return null;
   }
+}
+
+/** Rows in one of correlate's tables (heartbeat and summaries). */
+export async function countRows(db: Db, table: 'attackers' | 'credential_reuse'): Promise<number> {
+  const row = await db.kysely.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+  return fromDbInt(row.n);
 }

@@ -12,6 +12,8 @@ import type { AnalysisConfig } from '../config/index.js';
 import type { Db } from '../db/index.js';
 import type { WorkerDefinition } from '../supervisor/types.js';
 import { pendingLogRows, runPass, type PassResult } from './pass.js';
+import { runRebuild } from './rebuild.js';
+import { countRows } from './sql.js';
 
 /** What wakes `correlate` (never its own `attacker.*` events). */
 export const CORRELATE_WAKE_PATTERNS: readonly string[] = Object.freeze(['system.log', 'credential.captured', 'canary.*.triggered']);
@@ -49,12 +51,6 @@ export interface CorrelateDeps {
   readonly counters?: CorrelateCounters;
 }
 
-async function totals(db: Db): Promise<{ attackers: number; findings: number }> {
-  const a = await db.kysely.selectFrom('attackers').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirst();
-  const f = await db.kysely.selectFrom('credential_reuse').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirst();
-  return { attackers: Number(a?.n ?? 0), findings: Number(f?.n ?? 0) };
-}
-
 function add(c: CorrelateCounters, r: PassResult, elapsedMs: number): void {
   c.passes++;
   c.log_rows += r.logRows;
@@ -75,7 +71,7 @@ export async function runCorrelate(deps: CorrelateDeps): Promise<CorrelateCounte
     try {
       const r = await runPass({ db, bus: deps.bus, settings: deps.settings, log, clock, signal: deps.signal });
       add(counters, r, clock.now() - started);
-      Object.assign(counters, { lag_rows: await pendingLogRows(db) }, await totals(db).then((t) => ({ attackers: t.attackers, reuse_findings: t.findings })));
+      Object.assign(counters, { lag_rows: await pendingLogRows(db), attackers: await countRows(db, 'attackers'), reuse_findings: await countRows(db, 'credential_reuse') });
       if (r.logRows + r.credentialRows > 0) log.debug({ ...r }, 'correlate pass');
       return r;
     } catch (err) {
@@ -107,8 +103,18 @@ const processCounters = emptyCounters();
 export const correlateWorker: WorkerDefinition = {
   name: 'correlate',
   description: 'fold ingested logs into attackers, sessions and credential-reuse findings (analysis.md §1–§3)',
-  options: (cmd) => cmd.option('--once', 'run passes until nothing is pending, print the counters as JSON and exit'),
+  options: (cmd) =>
+    cmd
+      .option('--once', 'run passes until nothing is pending, print the counters as JSON and exit')
+      .option('--rebuild', 'recompute everything folded so far from log id 0, keeping ids and publishing nothing; print a summary as JSON and exit'),
+  // a rebuild is a one-off beside the worker (which keeps folding new rows), not the worker
+  runsAsWorker: (opts) => opts.rebuild !== true,
   run: async (deps, opts) => {
+    if (opts.rebuild === true) {
+      const result = await runRebuild({ db: deps.db, settings: deps.config.analysis, log: deps.log, clock: deps.clock, signal: deps.signal });
+      process.stdout.write(`${JSON.stringify(result)}\n`);
+      return;
+    }
     const once = opts.once === true;
     const counters = await runCorrelate({ db: deps.db, bus: deps.bus, settings: deps.config.analysis, log: deps.log, clock: deps.clock, signal: deps.signal, once, counters: processCounters });
     if (once) process.stdout.write(`${JSON.stringify(counters)}\n`);

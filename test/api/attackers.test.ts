@@ -36,7 +36,7 @@ async function seeded(opts: Parameters<typeof startTestApi>[0] = {}): Promise<{ 
 describe('attacker routes', () => {
   it('need a token (401) and answer viewers', async () => {
     const { t, token } = await seeded();
-    for (const path of ['/api/v1/attackers', '/api/v1/attackers/198.51.100.23', '/api/v1/credential-reuse', '/api/v1/logs', '/api/v1/ingest/status', '/api/v1/sessions/00000000-0000-0000-0000-000000000000']) {
+    for (const path of ['/api/v1/attackers', '/api/v1/attackers/198.51.100.23', '/api/v1/attackers/198.51.100.23/traversal', '/api/v1/credential-reuse', '/api/v1/logs', '/api/v1/ingest/status', '/api/v1/sessions/00000000-0000-0000-0000-000000000000']) {
       const r = await t.request('GET', path);
       expect(r.status, path).toBe(401);
       expect(r.headers.get('www-authenticate')).toBe('Bearer');
@@ -128,6 +128,20 @@ describe('attacker routes', () => {
     const status = await t.request('GET', '/api/v1/ingest/status', { token });
     expect(status.status).toBe(200);
     expect(status.body).toMatchObject({ sources: [] });
+  });
+
+  it('answers the traversal over HTTP and describes it in OpenAPI', async () => {
+    const { t, token } = await seeded();
+    const r = await t.request('GET', '/api/v1/attackers/198.51.100.23/traversal', { token });
+    expect(r.status).toBe(200);
+    expect(r.body).toMatchObject({ deckies: ['decky-01', 'decky-02'], path: 'decky-01 → decky-02', first_seen: at(0), last_seen: at(4), duration_s: 4, hops: 2, mutations_during: 0 });
+    expect((r.body as { timeline: Array<{ kind: string; decky: string }> }).timeline.map((e) => [e.kind, e.decky])).toEqual([
+      ['hop', 'decky-01'],
+      ['hop', 'decky-02'],
+    ]);
+    expect((await t.request('GET', '/api/v1/attackers/192.0.2.99/traversal', { token })).status).toBe(404);
+    const doc = (await t.request('GET', '/api/v1/openapi.json')).body as { paths: Record<string, Record<string, { responses: Record<string, unknown> }>> };
+    expect(Object.keys(doc.paths['/api/v1/attackers/{id}/traversal']?.get?.responses ?? {})).toEqual(expect.arrayContaining(['200', '404']));
   });
 
   it('merges an extension\'s fields into each row and the profile (the #9 seam)', async () => {

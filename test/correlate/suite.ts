@@ -7,7 +7,9 @@ import type { FakeClock } from '../../src/bus/index.js';
 import type { Db } from '../../src/db/index.js';
 import type { DbTarget, HarnessResult } from '../conformance/db/harness.js';
 import { profileCases, type CaseContext } from './cases-profiles.js';
+import { rebuildCases } from './cases-rebuild.js';
 import { reuseCases } from './cases-reuse.js';
+import { traversalCases } from './cases-traversal.js';
 
 export function runCorrelateSuite(name: string, result: HarnessResult): void {
   if ('skip' in result) {
@@ -49,5 +51,7 @@ export function runCorrelateSuite(name: string, result: HarnessResult): void {
     afterAll(() => harness.dispose());
     describe('profiles and sessions', () => profileCases(ctx));
     describe('credential reuse', () => reuseCases(ctx));
+    describe('traversal', () => traversalCases(ctx));
+    describe('rebuild', () => rebuildCases(ctx));
   });
 }

@@ -2,7 +2,8 @@
  * Driving `correlate` in tests: write rows the way ingest does (its repositories, its
  * locks), run passes on a bus a recorder subscribed to first, and read what was derived.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { buildApi, hashPassword } from '../../src/api/index.js';
 import { FakeClock, MemoryBus, MemoryHub, silentLogger, type BusEvent } from '../../src/bus/index.js';
 import { loadConfig, type AnalysisConfig } from '../../src/config/index.js';
 import { runPass, type PassResult } from '../../src/correlate/index.js';
@@ -144,6 +145,32 @@ export async function rig(db: Db, clock: FakeClock, env: Record<string, string> 
     close: async () => {
       await rec.close();
       await listener.close();
+      await bus.close();
+    },
+  };
+}
+
+export interface ViewerApi {
+  get(path: string): Promise<{ status: number; body: unknown }>;
+  close(): Promise<void>;
+}
+
+/** The API over `db` (any dialect), asked by a logged-in viewer through fastify's inject. */
+export async function viewerApi(db: Db, clock: FakeClock): Promise<ViewerApi> {
+  const bus = new MemoryBus({ name: 'api-test', hub: new MemoryHub(), strict: true, clock });
+  const config = loadConfig({ env: { DECNET_HOME: '/nonexistent-decnet-home', DECNET_BUS_TYPE: 'memory' } });
+  const { app } = buildApi({ config, db, bus, clock, log: silentLogger, jwtKey: randomBytes(32) });
+  const password = 'correct horse battery';
+  await db.repos.users.create({ username: 'viewer1', passwordHash: await hashPassword(password), role: 'viewer', mustChangePassword: false });
+  const login = await app.inject({ method: 'POST', url: '/api/v1/auth/login', payload: { username: 'viewer1', password } });
+  const token = (login.json() as { access_token: string }).access_token;
+  return {
+    get: async (path) => {
+      const res = await app.inject({ method: 'GET', url: path, headers: { authorization: `Bearer ${token}` } });
+      return { status: res.statusCode, body: res.json() as unknown };
+    },
+    close: async () => {
+      await app.close();
       await bus.close();
     },
   };

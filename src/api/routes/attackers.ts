@@ -2,13 +2,14 @@
  * Attackers and sessions (analysis.md §1.6, §2; CORRECTIONS #7.2, #7.15), viewer role:
  * `GET /attackers` (paged, sorted, filtered), `GET /attackers/{id}` (UUID or IP: the
  * profile with its deckies, services, credentials by kind and latest sessions),
+ * `GET /attackers/{id}/traversal` (hops merged with mutation markers, §1.5),
  * `GET /attackers/{id}/sessions`, `GET /attackers/{id}/commands` and `GET /sessions/{id}`
  * (an `attacker_sessions` row with its commands). Extensions add fields to rows and
  * profiles (correlate/api-extensions.ts).
  */
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { ATTACKER_API_EXTENSIONS, COMMAND_EVENT_TYPES, type AttackerApiExtension } from '../../correlate/index.js';
+import { ATTACKER_API_EXTENSIONS, attackerTraversal, COMMAND_EVENT_TYPES, firstContactOrder, type AttackerApiExtension } from '../../correlate/index.js';
 import { ATTACKER_SORTS, type Attacker, type AttackerTarget } from '../../db/index.js';
 import { commandText } from '../../ingest/command-text.js';
 import { normalizeIp } from '../../ingest/normalize.js';
@@ -63,6 +64,22 @@ const sessionSummary = z.object({
   evidence_ref: z.string(),
 });
 const session = sessionSummary.extend({ commands: z.array(command) });
+const traversal = z.object({
+  attacker_id: z.string(),
+  deckies: z.array(z.string()).describe('first-contact order'),
+  path: z.string().describe('the deckies joined by " → "'),
+  first_seen: z.string().nullable(),
+  last_seen: z.string().nullable(),
+  duration_s: z.number().nullable(),
+  hops: z.int().describe('hop entries in the timeline (one per decky and service)'),
+  mutations_during: z.int().describe('mutation markers in the timeline (between first and last seen)'),
+  timeline: z.array(
+    z.discriminatedUnion('kind', [
+      z.object({ kind: z.literal('hop'), timestamp: z.string(), decky: z.string(), service: z.string(), first_seen: z.string(), last_seen: z.string(), event_count: z.int() }),
+      z.object({ kind: z.literal('mutation'), timestamp: z.string(), decky: z.string(), old_services: z.array(z.string()), new_services: z.array(z.string()), trigger: z.string().nullable() }),
+    ]),
+  ),
+});
 
 const listQuery = pageQuery.extend({
   sort: z.enum(ATTACKER_SORTS as [string, ...string[]]).default('recent').describe('recent (last seen, default), active (events), traversals, first_seen (newest first)'),
@@ -100,9 +117,7 @@ function services(targets: readonly AttackerTarget[]): { interacted: string[]; s
 
 /** Deckies in first-contact order. */
 function deckies(targets: readonly AttackerTarget[]): string[] {
-  const first = new Map<string, string>();
-  for (const t of targets) if (!first.has(t.decky) || t.first_seen < (first.get(t.decky) as string)) first.set(t.decky, t.first_seen);
-  return [...first].sort((a, b) => (a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : a[0] < b[0] ? -1 : 1)).map(([d]) => d);
+  return firstContactOrder(targets.map((t) => ({ decky: t.decky, service: t.service, firstSeen: t.first_seen })));
 }
 
 export function attackerRoutes(extensions: readonly AttackerApiExtension[] = ATTACKER_API_EXTENSIONS): (app: FastifyInstance, ctx: ApiContext) => void {
@@ -185,6 +200,17 @@ export function registerAttackerRoutes(app: FastifyInstance, ctx: ApiContext, ex
         sessions: latest.items.map(({ commands: _commands, ...rest }) => rest),
       }) as Record<string, unknown>;
     },
+  });
+
+  route({
+    method: 'GET',
+    url: '/attackers/:id/traversal',
+    summary: "An attacker's traversal: hops by first contact, merged with the mutation markers of its deckies between its first and last sighting",
+    tag: 'attackers',
+    access: 'viewer',
+    params: idParams,
+    responses: { 200: { description: 'the traversal', schema: traversal }, 404: { description: 'unknown attacker', schema: errorSchema } },
+    handler: async ({ params }) => attackerTraversal(ctx.db, await find(params.id)),
   });
 
   route({

@@ -98,6 +98,8 @@ export interface AttackersRepo {
   logRows(ip: string, eventTypes: readonly string[], page: { limit: number; offset: number }): Promise<Page<LogRow>>;
   /** Credential rows of the address per `secret_kind` (deckies under `internalPrefix` left out). */
   credentialsByKind(ip: string, internalPrefix: string): Promise<Record<string, number>>;
+  /** Log rows of one event type on these deckies in `[since, until]`, by timestamp then id (`logs(decky, event_type, timestamp)`). */
+  deckyEvents(deckies: readonly string[], eventType: string, since: string, until: string): Promise<LogRow[]>;
 }
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -259,6 +261,21 @@ export function createAttackersRepo(ctx: RepoContext): AttackersRepo {
         .orderBy('secret_kind')
         .execute();
       return Object.fromEntries(rows.map((r) => [r.secret_kind, fromDbInt(r.n)]));
+    },
+
+    async deckyEvents(deckies, eventType, since, until) {
+      if (deckies.length === 0) return [];
+      const rows = await db()
+        .selectFrom('logs')
+        .selectAll()
+        .where('decky', 'in', [...deckies])
+        .where('event_type', '=', eventType)
+        .where('timestamp', '>=', since)
+        .where('timestamp', '<=', until)
+        .orderBy('timestamp')
+        .orderBy('id')
+        .execute();
+      return rows.map(toLogRow);
     },
 
     async session(id) {
