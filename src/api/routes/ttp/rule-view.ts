@@ -153,7 +153,9 @@ export class RuleViews {
   /** Every rule by id, sorted by id. */
   async current(): Promise<ReadonlyMap<string, RuleEntry>> {
     const rows = await this.db.repos.ttpRules.listCatalog();
-    if (rows.length > 0) return new Map([...rows].sort((a, b) => (a.rule_id < b.rule_id ? -1 : 1)).map((r) => [r.rule_id, this.fromCatalog(r)]));
+    // a row without a definition or a candidate is a rule that no store has any more (`removed`): no such rule
+    const known = rows.filter((r) => r.source !== null || r.candidates.length > 0);
+    if (rows.length > 0) return new Map(known.sort((a, b) => (a.rule_id < b.rule_id ? -1 : 1)).map((r) => [r.rule_id, this.fromCatalog(r)]));
     const hashes = await this.db.repos.ttpRules.hashes();
     const key = [...hashes].sort(([a], [b]) => (a < b ? -1 : 1)).map(([id, sha]) => `${id}:${sha}`).join(',');
     if (this.fallback?.key !== key) {
