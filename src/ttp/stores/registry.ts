@@ -74,6 +74,7 @@ export class RuleRegistry {
   private readonly stores: readonly RuleStore[];
   private readonly effective = new Map<string, EffectiveDefinition>();
   private readonly listeners: ((c: RuleChange) => void)[] = [];
+  private readonly quietListeners: ((ruleId: string) => void)[] = [];
   private ready = false;
 
   /** @param stores one per source, in any order (they are ranked by `STORE_PRECEDENCE`). */
@@ -96,6 +97,15 @@ export class RuleRegistry {
 
   onChange(cb: (c: RuleChange) => void): void {
     this.listeners.push(cb);
+  }
+
+  /**
+   * A store's candidate changed without changing what runs or being rejected — a broken
+   * file restored to the running text, a pending text — so records of it (the worker's
+   * catalogue row) can be refreshed; no event is due.
+   */
+  onCandidateChange(cb: (ruleId: string) => void): void {
+    this.quietListeners.push(cb);
   }
 
   /** The effective rules, by id. */
@@ -160,6 +170,7 @@ export class RuleRegistry {
       if (cur && !cur.valid && !cur.pending) c = this.change(ruleId, 'rejected', after, refOf(before), store);
     }
     if (c) for (const cb of this.listeners) cb(c);
+    else for (const cb of this.quietListeners) cb(ruleId);
   }
 
   private change(ruleId: string, outcome: RuleChange['outcome'], effective: EffectiveDefinition | undefined, previous: DefinitionRef | null, rejected: RuleStore | null): RuleChange {

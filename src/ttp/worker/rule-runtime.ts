@@ -22,7 +22,7 @@ import { buildIndex, type RuleIndex, type RuleSetting } from '../engine/rule-ind
 import { regexSafetyFor } from '../pack.js';
 import { builtinPackDir } from '../paths.js';
 import type { CompiledRule, RuleSourceKind } from '../rule.js';
-import { BuiltinStore, createRuleValidator, DatabaseStore, FilesystemStore, RuleRegistry, type CatalogEntry, type RuleChange, type RuleStore } from '../stores/index.js';
+import { BuiltinStore, createRuleValidator, DatabaseStore, FilesystemStore, MAX_REPORTED_PROBLEMS, RuleRegistry, type CatalogEntry, type RuleChange, type RuleStore } from '../stores/index.js';
 
 export interface RuleRuntimeOptions {
   readonly db: Db;
@@ -52,13 +52,25 @@ function settingOf(row: RuleStateRow): RuleSetting {
 
 type CatalogChange = Pick<RuleChange, 'rule_id' | 'effective' | 'candidates' | 'problems' | 'rejected_source'>;
 
+/**
+ * The rule's `last_error`: a rejection's problems; else, while some store's current text
+ * is still invalid, the error already recorded (or, after a restart, that text's errors);
+ * null once every current text is valid.
+ */
+function lastErrorOf(change: CatalogChange, previous: RuleCatalogRow | undefined, now: string): RuleCatalogRow['last_error'] {
+  if (change.rejected_source !== null) return { source: change.rejected_source, at: now, problems: change.problems.map((p) => ({ ...p })) };
+  const broken = change.candidates.filter((c) => !c.valid && !c.pending);
+  const latest = broken[broken.length - 1];
+  if (latest === undefined) return null;
+  if (previous?.last_error) return previous.last_error;
+  const problems = latest.problems.filter((p) => p.severity === 'error').slice(0, MAX_REPORTED_PROBLEMS).map((p) => ({ code: p.code, line: p.line, path: p.path, message: p.message }));
+  return { source: latest.source, at: now, problems };
+}
+
 function catalogRow(change: CatalogChange, previous: RuleCatalogRow | undefined, instance: string, now: string): RuleCatalogRow {
   const e = change.effective;
   const def = e?.rule.def;
-  // a rejection records its problems; a newly applied text clears them; anything else keeps them
-  let lastError = previous?.last_error ?? null;
-  if (change.rejected_source !== null) lastError = { source: change.rejected_source, at: now, problems: change.problems.map((p) => ({ ...p })) };
-  else if (e !== null && previous?.content_sha256 !== e.content_sha256) lastError = null;
+  const lastError = lastErrorOf(change, previous, now);
   return {
     rule_id: change.rule_id,
     source: e?.source ?? null,
@@ -156,6 +168,11 @@ export async function createRuleRuntime(opts: RuleRuntimeOptions, signal: AbortS
       }
     });
   };
+  const refresh = (ruleId: string): void => persist({ rule_id: ruleId, effective: registry.effectiveOf(ruleId), candidates: registry.candidateRecords(ruleId), problems: [], rejected_source: null }, null);
+  registry.onCandidateChange((ruleId) => {
+    count();
+    refresh(ruleId);
+  });
   registry.onChange((change) => {
     if (change.outcome !== 'rejected') rebuild();
     else count();
@@ -175,8 +192,7 @@ export async function createRuleRuntime(opts: RuleRuntimeOptions, signal: AbortS
     persist(c, c);
   }
   for (const id of registry.ruleIds()) {
-    if (changed.has(id)) continue;
-    persist({ rule_id: id, effective: registry.effectiveOf(id), candidates: registry.candidateRecords(id), problems: [], rejected_source: null }, null);
+    if (!changed.has(id)) refresh(id);
   }
   await writes;
 
