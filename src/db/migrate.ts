@@ -47,9 +47,28 @@ export async function migrateToLatest(kysely: Kysely<Database>, opts: MigrateOpt
             throw err;
           }
         })
-      : await runMigrator(kysely, provider, opts.schema);
+      : await withSetupRetries(() => runMigrator(kysely, provider, opts.schema));
   if (applied.length > 0) opts.log.info({ migrations: applied }, 'database migrated');
   return applied;
+}
+
+class MigrationSetupError extends Error {}
+
+/**
+ * kysely's Migrator looks for its tables by introspecting every schema of the database, so
+ * a schema dropped by someone else at that moment (parallel test suites, an operator's
+ * cleanup) can fail the lookup although ours is untouched. That setup step is read-only
+ * and idempotent: retry it a few times. A failing migration is never retried.
+ */
+async function withSetupRetries<T>(run: () => Promise<T>, attempts = 4): Promise<T> {
+  for (let i = 1; ; i++) {
+    try {
+      return await run();
+    } catch (err) {
+      if (!(err instanceof MigrationSetupError) || i >= attempts) throw err;
+      await new Promise((r) => setTimeout(r, 50 * i));
+    }
+  }
 }
 
 async function runMigrator(db: Kysely<Database>, provider: MigrationProvider, schema?: string): Promise<string[]> {
@@ -57,7 +76,8 @@ async function runMigrator(db: Kysely<Database>, provider: MigrationProvider, sc
   const { error, results = [] } = await migrator.migrateToLatest();
   if (error !== undefined) {
     const failed = results.find((r) => r.status === 'Error')?.migrationName;
-    throw new Error(`database migration ${failed ?? '(setup)'} failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    const message = `database migration ${failed ?? '(setup)'} failed: ${error instanceof Error ? error.message : String(error)}`;
+    throw failed === undefined ? new MigrationSetupError(message, { cause: error }) : new Error(message, { cause: error });
   }
   return results.filter((r) => r.status === 'Success').map((r) => r.migrationName);
 }
