@@ -2,13 +2,14 @@
  * The `ttp` worker against a real database (ttp.md §6.3, §7, §13 "Storage and worker"):
  * the same cases on SQLite and PostgreSQL.
  */
-import { afterEach, expect, it } from 'vitest';
-import { createHash } from 'node:crypto';
-import type { BusEvent } from '../../../src/bus/index.js';
-import type { NewLogRow, NewTtpTag } from '../../../src/db/index.js';
+import { afterEach, expect, it, vi } from 'vitest';
+import { FakeClock, type BusEvent } from '../../../src/bus/index.js';
+import { journalAndPublish, type NewLogRow, type NewTtpTag } from '../../../src/db/index.js';
 import { writeBatch, TTP_WORKER } from '../../../src/ttp/worker/index.js';
 import { describeWithDatabase, type HarnessResult } from '../../conformance/db/harness.js';
-import { example, until, workerHarness, type WorkerHarness } from './support.js';
+import { logRow as storedLogRow, sessionEnded, specId } from '../source-fixtures.js';
+import { stateCases } from './cases-state.js';
+import { example, failedLogin, until, workerHarness, type WorkerHarness } from './support.js';
 
 const COWRIE_IP = '198.51.100.23';
 /** What the Cowrie example shows of 198.51.100.23 (CORRECTIONS #7.9), without the reuse one (that needs OpenCanary too). */
@@ -17,32 +18,11 @@ const COWRIE_TECHNIQUES = ['T1003.008', 'T1053.003', 'T1078', 'T1078.001', 'T108
 const tagged = (events: readonly BusEvent[]): BusEvent[] => events.filter((e) => e.topic === 'ttp.tagged');
 const techniquesOf = async (h: WorkerHarness, ip: string): Promise<string[]> => [...new Set((await h.db.repos.ttpTags.techniques({ attacker_ip: ip })).map((t) => t.sub_technique_id ?? t.technique_id))].sort();
 
-function failedLogin(s: number, ip = '192.0.2.77'): NewLogRow {
-  const at = new Date(Date.UTC(2026, 4, 1, 12, 0, 0) + s * 1000).toISOString().replace('Z', '000Z');
-  const secret = createHash('sha256').update(`guess${s}`).digest('hex');
-  return {
-    timestamp: at,
-    receivedAt: at,
-    decky: 'decky-03',
-    service: 'ssh',
-    eventType: 'login_attempt',
-    attackerIp: ip,
-    severity: 6,
-    facility: 16,
-    procid: null,
-    fields: { principal: 'root', secret_sha256: secret, secret_kind: 'password', outcome: 'failure' },
-    sd: null,
-    msg: null,
-    rawLine: 'test',
-    source: 'file:/test.log',
-    flags: [],
-  };
-}
-
 export function workerCases(name: string, result: HarnessResult): void {
   describeWithDatabase(`ttp worker: ${name}`, result, (harness) => {
     let h: WorkerHarness | undefined;
     afterEach(async () => {
+      vi.restoreAllMocks();
       await h?.close();
       h = undefined;
     });
@@ -134,5 +114,70 @@ export function workerCases(name: string, result: HarnessResult): void {
       const counters = await run.stop();
       expect(counters.linked).toBe(unlinked.total);
     });
+
+    it('subscribes to exactly the nine data patterns of §1.4 plus system.log', async () => {
+      const w = await fresh();
+      const run = w.start();
+      await run.caughtUp();
+      // system.ttp.control is the process's (src/cli/worker-command.ts), not runTtp's
+      expect([...run.bus.subscribed].sort()).toEqual(['attacker.fingerprinted', 'attacker.intel.enriched', 'attacker.observed', 'attacker.session.ended', 'canary.>', 'credential.reuse.detected', 'email.received', 'identity.formed', 'identity.merged', 'system.log']);
+      await run.stop();
+    });
+
+    it('the 60 s sweep links tags of an address whose attacker appeared without an attacker.observed reaching the worker', async () => {
+      const w = await fresh();
+      await w.ingest(example('cowrie.json'), 'cowrie');
+      const clock = new FakeClock();
+      const run = w.start({}, { clock });
+      await run.caughtUp();
+      const unlinked = await w.db.repos.ttpTags.list({ attacker_ip: COWRIE_IP }, { limit: 500, offset: 0 });
+      expect(unlinked.total).toBeGreaterThan(0);
+      expect(unlinked.tags.every((t) => t.attacker_uuid === null)).toBe(true);
+      await w.correlate({ announce: false });
+      const uuid = (await w.db.repos.attackers.findByIp(COWRIE_IP))?.id;
+      expect(uuid).toBeDefined();
+      expect(w.events.filter((e) => e.topic === 'attacker.observed')).toEqual([]);
+      await run.caughtUp();
+      expect((await w.db.repos.ttpTags.list({ attacker_ip: COWRIE_IP }, { limit: 500, offset: 0 })).tags.every((t) => t.attacker_uuid === null)).toBe(true);
+      clock.advance(60_000);
+      await until(async () => (await w.db.repos.ttpTags.list({ attacker_ip: COWRIE_IP }, { limit: 500, offset: 0 })).tags.every((t) => t.attacker_uuid === uuid), 'the sweep to link the tags');
+      const counters = await run.stop();
+      expect(counters.linked).toBe(unlinked.total);
+      // linking writes no tag and publishes nothing
+      expect(counters.tags_written).toBe(unlinked.total);
+      expect(tagged(w.events).flatMap((e) => (e.payload as { tag_uuids: string[] }).tag_uuids)).toHaveLength(unlinked.total);
+    });
+
+    it('a session event read before its log rows: the command tags carry the session id and the rows are duplicates', async () => {
+      const w = await fresh();
+      const session = sessionEnded(); // `uname -a` and `cat /etc/shadow` from 198.51.100.23 on decky-01
+      await w.db.write((tx) => journalAndPublish(tx, null, 'attacker.session.ended', session as never));
+      const run = w.start();
+      await run.caughtUp();
+      const first = await w.db.repos.ttpTags.list({ attacker_ip: COWRIE_IP }, { limit: 100, offset: 0 });
+      const commandTags = first.tags.filter((t) => t.input_kind === 'command');
+      expect(commandTags.map((t) => t.rule_id).sort()).toEqual(['R0014', 'R0018']);
+      expect(commandTags.every((t) => t.session_id === 'a1b2c3d4e5f6')).toBe(true);
+      // the golden ids of §4.6: the log row below has the same input, so the same tag
+      const shadow = commandTags.find((t) => t.rule_id === 'R0014');
+      expect([shadow?.id, shadow?.input_id]).toEqual(['8657bbf0-ea92-5135-bee5-9f8913b25271', specId('command', COWRIE_IP, 'decky-01', 'ssh', '2026-05-01T12:00:00.000000Z', 'cat /etc/shadow')]);
+      const published = tagged(w.events).length;
+      expect(published).toBeGreaterThan(0);
+      const row = (over: Parameters<typeof storedLogRow>[0]): NewLogRow => {
+        const { id: _id, ...rest } = storedLogRow(over);
+        return rest;
+      };
+      const commands = session.commands as { command_text: string; ts: string }[];
+      await w.insertLogs(commands.map((c) => row({ timestamp: c.ts, receivedAt: c.ts, msg: `CMD: ${c.command_text}`, fields: { command: c.command_text, session: 'a1b2c3d4e5f6' } })));
+      const duplicatesBefore = run.counters.duplicates;
+      await run.caughtUp();
+      const counters = await run.stop();
+      expect(counters.duplicates - duplicatesBefore).toBe(commands.length);
+      const after = await w.db.repos.ttpTags.list({ attacker_ip: COWRIE_IP }, { limit: 100, offset: 0 });
+      expect(after.tags.map((t) => [t.id, t.session_id]).sort()).toEqual(first.tags.map((t) => [t.id, t.session_id]).sort());
+      expect(tagged(w.events)).toHaveLength(published);
+    });
+
+    stateCases(fresh);
   });
 }
