@@ -4,30 +4,20 @@
  * same input — no event counted twice, none skipped (analysis.md §1.6). Then
  * `--rebuild` over the result reproduces it and prints its summary.
  */
-import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/bus/index.js';
 import { openDatabase, type Db } from '../../src/db/index.js';
 import { until } from '../support/events.js';
-import { ensureBuilt, spawnCli, type Spawned } from '../support/cli.js';
+import { cleanUpAfterEach, ensureBuilt, spawnCli, type Spawned } from '../support/cli.js';
 import { journalCounts, portable, snapshotDerived } from './snapshot.js';
 import { ingest, type CredSpec, type LineSpec } from './support.js';
 
 beforeAll(() => ensureBuilt());
 
-const running: Spawned[] = [];
-const homes: string[] = [];
-const dbs: Db[] = [];
-afterEach(async () => {
-  for (const s of running.splice(0)) {
-    if (s.child.exitCode === null && s.child.signalCode === null) s.child.kill('SIGKILL');
-    await s.exited;
-  }
-  for (const d of dbs.splice(0)) await d.close();
-  for (const home of homes.splice(0)) rmSync(home, { recursive: true, force: true });
-});
+const { running, homes, dbs } = cleanUpAfterEach();
 
 function home(): { dir: string; env: Record<string, string> } {
   const dir = mkdtempSync(join(tmpdir(), 'dn-correlate-cli-'));

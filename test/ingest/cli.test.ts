@@ -3,28 +3,18 @@
  * second run that resumes (`0 new lines`), `--from-start`, `--json`, bad input; and the
  * kill-and-restart test: SIGKILL mid-file with `--follow`, restart, no duplicates, no gaps.
  */
-import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { openDatabase, type Db } from '../../src/db/index.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { openDatabase } from '../../src/db/index.js';
 import { until } from '../support/events.js';
-import { ensureBuilt, REPO, spawnCli, type Spawned } from '../support/cli.js';
+import { cleanUpAfterEach, ensureBuilt, REPO, spawnCli, type Spawned } from '../support/cli.js';
 
 beforeAll(() => ensureBuilt());
 
-const running: Spawned[] = [];
-const homes: string[] = [];
-const dbs: Db[] = [];
-afterEach(async () => {
-  for (const s of running.splice(0)) {
-    if (s.child.exitCode === null && s.child.signalCode === null) s.child.kill('SIGKILL');
-    await s.exited;
-  }
-  for (const d of dbs.splice(0)) await d.close();
-  for (const home of homes.splice(0)) rmSync(home, { recursive: true, force: true });
-});
+const { running, homes, dbs } = cleanUpAfterEach();
 
 function env(extra: Record<string, string> = {}): Record<string, string> {
   const home = mkdtempSync(join(tmpdir(), 'dn-ingest-cli-'));

@@ -3,7 +3,8 @@
  * `ensureBuilt()` builds when a test file runs alone.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
+import { afterEach } from 'vitest';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -55,4 +56,25 @@ export function spawnCli(args: string[], env: Record<string, string>): Spawned {
   child.stdout?.on('data', (d: Buffer) => (s.stdout += d.toString()));
   child.stderr?.on('data', (d: Buffer) => (s.stderr += d.toString()));
   return s;
+}
+
+/** What a CLI test leaves behind: processes, temp homes and database handles. */
+export interface CliLeftovers {
+  readonly running: Spawned[];
+  readonly homes: string[];
+  readonly dbs: { close(): Promise<void> }[];
+}
+
+/** Registers an `afterEach` that kills what is still running, closes handles and removes homes. */
+export function cleanUpAfterEach(): CliLeftovers {
+  const left: CliLeftovers = { running: [], homes: [], dbs: [] };
+  afterEach(async () => {
+    for (const s of left.running.splice(0)) {
+      if (s.child.exitCode === null && s.child.signalCode === null) s.child.kill('SIGKILL');
+      await s.exited;
+    }
+    for (const d of left.dbs.splice(0)) await d.close();
+    for (const home of left.homes.splice(0)) rmSync(home, { recursive: true, force: true });
+  });
+  return left;
 }
