@@ -15,9 +15,11 @@ import type { DecnetConfig } from '../../config/index.js';
 import { findAttackerByIp } from '../../correlate/index.js';
 import type { Db } from '../../db/index.js';
 import { TtpEngine } from '../engine/engine.js';
-import { inputsFromBusEvent, type Input } from '../inputs/index.js';
+import { inputsFromBusEvent } from '../inputs/index.js';
 import { enableBacktrackFallback } from '../regex/index.js';
 import { AttackerLookup } from './attacker-lookup.js';
+import { Linker } from './linker.js';
+import { LiveBatcher } from './live-batcher.js';
 import { emptyTtpCounters, type TtpCounters } from './counters.js';
 import { createRuleRuntime, type RuleRuntimeOptions } from './rule-runtime.js';
 import { JOURNAL_INPUT_PATTERNS, nextJournalBatch, nextLogBatch, type ProjectionOptions, type SourceBatch } from './sources.js';
@@ -34,9 +36,6 @@ export const TTP_LINK_PATTERN = 'attacker.observed';
 
 const RETRY_MS = 5000;
 const SWEEP_MS = 60_000;
-const SWEEP_LIMIT = 500;
-const LIVE_BATCH = 100;
-const LIVE_FLUSH_MS = 50;
 const RETENTION_EVERY_MS = 3600_000;
 
 export interface TtpDeps {
@@ -65,13 +64,14 @@ export async function runTtp(deps: TtpDeps): Promise<TtpCounters> {
 
   const projection: ProjectionOptions = { maxFieldChars: config.ttp.maxFieldChars, internalDeckyPrefix: config.analysis.internalDeckyPrefix };
   const lookup = new AttackerLookup(async (ip) => (await findAttackerByIp(db, ip))?.id, clock);
+  const linker = new Linker(db, lookup, log);
   const cursor = { logs: (await db.repos.cursors.get(TTP_WORKER, 'logs')) ?? 0, events: (await db.repos.cursors.get(TTP_WORKER, 'events')) ?? 0 };
   const warmed = await warmUp(engine, db, { ...projection, windowMs: longestWindowMs(rules.rules()), maxRows: config.ttp.warmupMaxRows, batch: config.ttp.batch, logsCursor: cursor.logs, eventsCursor: cursor.events });
   if (warmed > 0) log.info({ warmed }, 'ttp warm-up done');
 
   const refresh = (): void => {
     const s = engine.stats();
-    Object.assign(counters, { inputs: s.inputs, duplicates: s.duplicates, suppressed: s.suppressed, below_floor: s.below_floor, state_groups: s.state_groups, state_evicted: s.state_evicted }, rules.counters());
+    Object.assign(counters, { linked: linker.linked, inputs: s.inputs, duplicates: s.duplicates, suppressed: s.suppressed, below_floor: s.below_floor, state_groups: s.state_groups, state_evicted: s.state_evicted }, rules.counters());
   };
 
   /** Writes one batch, retrying every 5 s until it lands or the worker stops; false if it stopped first. */
@@ -116,47 +116,18 @@ export async function runTtp(deps: TtpDeps): Promise<TtpCounters> {
     counters.lag_journal = await db.repos.journal.countAfter(cursor.events, JOURNAL_INPUT_PATTERNS);
   };
 
-  // live inputs, micro-batched (100 inputs or 50 ms)
-  let live: Input[] = [];
-  let liveTimer: ReturnType<Clock['setTimeout']> | undefined;
-  let liveWrites = Promise.resolve();
-  const flushLive = (): void => {
-    clock.clearTimeout(liveTimer);
-    liveTimer = undefined;
-    const inputs = live;
-    live = [];
-    if (inputs.length === 0) return;
-    liveWrites = liveWrites.then(async () => {
-      const tags = await tagInputs(engine, inputs, lookup);
-      if (tags.length > 0) await write({ tags });
-      refresh();
-    });
-  };
+  const live = new LiveBatcher(async (inputs) => {
+    const tags = await tagInputs(engine, inputs, lookup);
+    if (tags.length > 0) await write({ tags });
+    refresh();
+  }, clock);
   const onLive = (event: BusEvent): void => {
     const r = inputsFromBusEvent(event, projection);
     counters.invalid_inputs += r.problems.length;
-    live.push(...r.inputs);
-    if (live.length >= LIVE_BATCH) flushLive();
-    else if (liveTimer === undefined && live.length > 0) liveTimer = clock.setTimeout(flushLive, LIVE_FLUSH_MS);
+    live.add(r.inputs);
   };
-  const link = async (ip: string, uuid: string): Promise<void> => {
-    lookup.learn(ip, uuid);
-    counters.linked += await db.repos.ttpTags.linkAttacker(ip, uuid);
-  };
-  let links = Promise.resolve();
-  const onObserved = (event: BusEvent): void => {
-    const { attacker_ip: ip, attacker_uuid: uuid } = event.payload as { attacker_ip?: unknown; attacker_uuid?: unknown };
-    if (typeof ip !== 'string' || typeof uuid !== 'string') return;
-    links = links.then(() => link(ip, uuid)).catch((err: unknown) => log.warn({ err: err instanceof Error ? err.message : String(err) }, 'ttp linking failed; the sweep retries'));
-  };
-  const sweep = async (): Promise<void> => {
-    for (const ip of await db.repos.ttpTags.unlinkedIps(SWEEP_LIMIT)) {
-      const uuid = await lookup.idOf(ip);
-      if (uuid !== null) await link(ip, uuid);
-    }
-  };
-  const listeners = bus === null ? Promise.resolve() : listen(bus, [...TTP_LIVE_PATTERNS.map((p) => [p, onLive] as const), [TTP_LINK_PATTERN, onObserved] as const], signal);
-  const timers = [every(clock, SWEEP_MS, signal, sweep, log, 'linking sweep')];
+  const listeners = bus === null ? Promise.resolve() : listen(bus, [...TTP_LIVE_PATTERNS.map((p) => [p, onLive] as const), [TTP_LINK_PATTERN, linker.onObserved] as const], signal);
+  const timers = [every(clock, SWEEP_MS, signal, () => linker.sweep(), log, 'linking sweep')];
   if (config.ttp.tagRetentionDays > 0) {
     const prune = async (): Promise<void> => {
       const removed = await db.repos.ttpTags.pruneObservedBefore(new Date(clock.now() - config.ttp.tagRetentionDays * 86_400_000).toISOString());
@@ -178,8 +149,7 @@ export async function runTtp(deps: TtpDeps): Promise<TtpCounters> {
     await pass();
     next = wakes.next();
   }
-  flushLive();
-  await Promise.all([liveWrites, links]);
+  await Promise.all([live.drain(), linker.drained()]);
   await Promise.all([listeners, ...timers, rules.stopped()]);
   refresh();
   return counters;
