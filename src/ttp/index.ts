@@ -18,5 +18,6 @@ export { CONFIDENCE_FLOOR, type CompiledRule, type RuleDefinition, type RuleStat
 export { RegexSafety, memoryRegexSafety, enableBacktrackFallback, RecheckProver, VerdictCache, type RegexProver, type ProofVerdict } from './regex/index.js';
 export { loadCatalog, Catalog, CatalogError, ATTACK_VERSION, ATTACK_NOTICE, type TechniqueEntry, type TacticEntry, type GroupEntry } from './catalog/index.js';
 export { builtinPackDir, attackDataDir } from './paths.js';
+export { textFacts, type TextFacts } from './text-facts.js';
 export * from './inputs/index.js';
 export * from './stores/index.js';

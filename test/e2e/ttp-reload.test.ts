@@ -103,7 +103,7 @@ describe('ttp hot reload under decnet up', () => {
     // (c) a broken edit — a failing in-file test, then invalid YAML — is rejected naming version 2, which keeps running
     writeFileSync(file, FAILING_TEST);
     const c1 = (await reloaded.waitForCount(TOPIC, 3))[2];
-    expect(c1?.payload).toMatchObject({ rule_id: RULE, outcome: 'rejected', source: 'filesystem', running_version: 2, running_source: 'filesystem' });
+    expect(c1?.payload).toMatchObject({ rule_id: RULE, rule_version: 3, outcome: 'rejected', source: 'filesystem', running_version: 2, running_source: 'filesystem' });
     expect(codes(c1?.payload.problems)).toContain('test_failed');
     const afterFailing = await stack.get<Record<string, unknown>>(`/ttp/rules/${RULE}`);
     expect(afterFailing).toMatchObject({ version: 2, source: 'filesystem', content_sha256: sha256(V2), yaml: V2, last_error: { source: 'filesystem' } });

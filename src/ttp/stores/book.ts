@@ -7,6 +7,7 @@
  */
 import { silentLogger, systemClock, type Clock, type Logger } from '../../bus/index.js';
 import type { RuleSourceKind } from '../rule.js';
+import { textFacts } from '../text-facts.js';
 import type { ValidationResult } from '../validate.js';
 import type { Serial } from './serial.js';
 import type { Candidate, GoodDefinition, StoreOptions } from './types.js';
@@ -91,7 +92,7 @@ export class CandidateBook {
     const next: Candidate = {
       rule_id: ruleId,
       good,
-      current: { content_sha256: r.contentSha256, version: r.rule?.def.version ?? null, valid: r.rule !== null, pending, problems: r.problems, path: read.path, seen_at: sameText && prev ? prev.current.seen_at : this.clock.isoNow() },
+      current: { content_sha256: r.contentSha256, version: r.rule?.def.version ?? textFacts(read.text).version, valid: r.rule !== null, pending, problems: r.problems, path: read.path, seen_at: sameText && prev ? prev.current.seen_at : this.clock.isoNow() },
     };
     if (prev && sameCandidate(prev, next)) return;
     this.map.set(ruleId, next);

@@ -24,7 +24,7 @@ export interface GoodDefinition {
 /** The store's current text of a rule, valid or not. */
 export interface CurrentText {
   readonly content_sha256: string;
-  /** Known when the text is valid. */
+  /** The version the text declares (also when it does not validate); null when it declares none it can be read from. */
   readonly version: number | null;
   readonly valid: boolean;
   /** Waiting for a regex proof: the last good definition keeps running meanwhile. */

@@ -32,7 +32,7 @@ export const candidateCases: readonly StoreCase[] = [
       const s = await h.open({ L0001: failingYaml('L0001'), L0002: brokenYaml('L0002') });
       const failing = candidateOf(s.store.candidates(), 'L0001');
       expect(failing.good).toBeNull();
-      expect(failing.current).toMatchObject({ valid: false, pending: false, content_sha256: sha256(failingYaml('L0001')), version: null });
+      expect(failing.current).toMatchObject({ valid: false, pending: false, content_sha256: sha256(failingYaml('L0001')), version: 2 });
       expect(codes(failing)).toContain('test_failed');
       // Not even YAML: still reported under the rule's id (the file's stem, the row's key).
       const broken = candidateOf(s.store.candidates(), 'L0002');

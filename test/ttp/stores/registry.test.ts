@@ -97,7 +97,7 @@ describe('rule registry', () => {
     expect(s.registry.ruleIds()).toEqual(['L0001', 'L0002', 'L0003', 'L0004']);
     expect(s.registry.candidateRecords('L0003').map((c) => [c.source, c.valid, c.version])).toEqual([
       ['builtin', true, 1],
-      ['filesystem', false, null],
+      ['filesystem', false, 2],
     ]);
     expect(s.changes).toEqual([]);
   });

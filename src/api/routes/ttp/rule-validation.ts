@@ -3,7 +3,6 @@
  * only uses cached verdicts: a pattern without one makes the definition invalid here, with
  * a `redos_unproven` problem saying how to prove it (the CLI caches what it proves).
  */
-import { parseAllDocuments } from 'yaml';
 import { hasErrors, recallCasesFor, regexSafetyFor, validateRule, type Catalog, type Problem, type RegexSafety, type RuleSourceKind, type ValidationResult } from '../../../ttp/index.js';
 import { parseRuleYaml } from '../../../ttp/yaml-source.js';
 
@@ -51,33 +50,3 @@ export async function validateText(text: string, opts: ValidateTextOptions): Pro
   return withUnproven(result, text, null);
 }
 
-/** What a rule text says of itself, read leniently (also from a text that does not validate). */
-export interface TextFacts {
-  readonly id: string | null;
-  readonly version: number | null;
-  readonly description: string | null;
-  readonly pending: string | null;
-  readonly evidence_fields: string[];
-  readonly test_count: number;
-}
-
-export function textFacts(text: string): TextFacts {
-  let value: Record<string, unknown> = {};
-  try {
-    const docs = parseAllDocuments(text);
-    const first = Array.isArray(docs) ? docs[0] : undefined;
-    const v: unknown = first?.toJS();
-    if (v !== null && typeof v === 'object' && !Array.isArray(v)) value = v as Record<string, unknown>;
-  } catch {
-    // not YAML: nothing to say
-  }
-  const str = (k: string): string | null => (typeof value[k] === 'string' ? value[k] : null);
-  return {
-    id: str('id'),
-    version: Number.isInteger(value.version) ? (value.version as number) : null,
-    description: str('description'),
-    pending: str('pending'),
-    evidence_fields: Array.isArray(value.evidence_fields) ? value.evidence_fields.filter((f): f is string => typeof f === 'string') : [],
-    test_count: Array.isArray(value.tests) ? value.tests.length : 0,
-  };
-}

@@ -7,7 +7,8 @@
 import { readFileSync } from 'node:fs';
 import type { CandidateRecord, Db, RuleCatalogRow, RuleSource, StoredRule } from '../../../db/index.js';
 import { builtinPackDir, listRuleFiles, recallCasesFor, sha256, validateFiles, type Catalog, type RegexSafety, type RuleDefinition } from '../../../ttp/index.js';
-import { textFacts, validateText, withUnproven, type ApiValidation, type TextFacts } from './rule-validation.js';
+import { textFacts, type TextFacts } from '../../../ttp/index.js';
+import { validateText, withUnproven, type ApiValidation } from './rule-validation.js';
 
 /** Lowest precedence first (§5.1). */
 export const PRECEDENCE: readonly RuleSource[] = ['builtin', 'filesystem', 'database'];
