@@ -4,8 +4,10 @@
  * Every wait has the safety limit of support/events.ts (not a timing assertion).
  */
 import { request, type IncomingHttpHeaders, type IncomingMessage, type ClientRequest } from 'node:http';
+import { afterEach, beforeEach } from 'vitest';
+import { MemoryBus } from '../../src/bus/index.js';
 import { until } from '../support/events.js';
-import type { TestApi } from '../support/api.js';
+import { startTestApi, type TestApi } from '../support/api.js';
 
 export interface SseFrame {
   readonly id?: string;
@@ -148,4 +150,47 @@ export async function mintTicket(t: TestApi, token: string): Promise<string> {
   const r = await t.request('POST', '/api/v1/auth/sse-ticket', { token });
   if (r.status !== 200) throw new Error(`sse-ticket answered ${r.status}: ${JSON.stringify(r.body)}`);
   return (r.body as { ticket: string }).ticket;
+}
+
+/** The setup the HTTP stream tests share (fields are replaced before each test). */
+export interface StreamFixture {
+  t: TestApi;
+  /** Tokens of a viewer (`eve`) and an admin (`root`). */
+  viewer: string;
+  admin: string;
+  /** A bus on the API's hub to publish from. */
+  peer: MemoryBus;
+  /** Closes `c` after the test. */
+  track<C extends { close(): void }>(c: C): C;
+  /** Opens a stream (as the viewer unless a token is given), closed after the test. */
+  live(query: string, opts?: Parameters<typeof openStream>[2]): Promise<SseClient>;
+  /** Publishes on the peer (a topic outside the catalogue takes any object). */
+  pub(topic: string, payload?: Record<string, unknown>): Promise<void>;
+}
+
+/** Registers the hooks: a fresh API, two users and a peer bus before each test; everything closed after. */
+export function streamFixture(): StreamFixture {
+  const open: { close(): void }[] = [];
+  const fx = {
+    track: <C extends { close(): void }>(c: C): C => {
+      open.push(c);
+      return c;
+    },
+    live: async (query: string, opts: Parameters<typeof openStream>[2] = {}) => fx.track(await openStream(fx.t, query, { token: fx.viewer, ...opts })),
+    pub: (topic: string, payload: Record<string, unknown> = {}) => fx.peer.publish(topic as 'x.y', payload as never),
+  } as StreamFixture;
+  beforeEach(async () => {
+    fx.t = await startTestApi();
+    await fx.t.user('eve', 'viewer');
+    await fx.t.user('root', 'admin');
+    fx.viewer = await fx.t.login('eve');
+    fx.admin = await fx.t.login('root');
+    fx.peer = new MemoryBus({ name: 'peer', hub: fx.t.hub, strict: false });
+  });
+  afterEach(async () => {
+    for (const c of open.splice(0)) c.close();
+    await fx.peer.close();
+    await fx.t.close();
+  });
+  return fx;
 }

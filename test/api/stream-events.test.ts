@@ -3,42 +3,14 @@
  * filtering, one frame per event, the viewer filter, keepalives on the clock, errors,
  * shutdown, and a stalled reader that must not slow a fast one (counted, not timed).
  */
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { MemoryBus } from '../../src/bus/index.js';
+import { describe, expect, it, vi } from 'vitest';
 import { journalAndPublish } from '../../src/db/index.js';
 import { until } from '../support/events.js';
-import { startTestApi, type TestApi } from '../support/api.js';
-import { openRaw, openStream, type SseClient } from './stream-client.js';
+import { openRaw, streamFixture, type SseClient } from './stream-client.js';
 
-let t: TestApi;
-let viewer: string;
-let admin: string;
-let peer: MemoryBus;
-const open: SseClient[] = [];
-beforeEach(async () => {
-  t = await startTestApi();
-  await t.user('eve', 'viewer');
-  await t.user('root', 'admin');
-  viewer = await t.login('eve');
-  admin = await t.login('root');
-  peer = new MemoryBus({ name: 'peer', hub: t.hub, strict: false });
-});
-afterEach(async () => {
-  for (const c of open.splice(0)) c.close();
-  await peer.close();
-  await t.close();
-});
-
-async function live(query: string, token = viewer): Promise<SseClient> {
-  const c = await openStream(t, query, { token });
-  open.push(c);
-  return c;
-}
-
-/** Publishes on the peer (a topic outside the catalogue takes any object). */
-function pub(topic: string, payload: Record<string, unknown> = {}): Promise<void> {
-  return peer.publish(topic as 'x.y', payload as never);
-}
+const fx = streamFixture();
+const live = (query: string, token = fx.viewer): Promise<SseClient> => fx.live(query, { token });
+const pub = fx.pub;
 
 const credential = { secret_sha256: 'ab'.repeat(32), secret_kind: 'password', attacker_ip: '198.51.100.23', decky: 'decky-01', service: 'ssh' };
 
@@ -73,7 +45,7 @@ describe('filtering', () => {
 
   it('viewers never get system.*.control or smtp.> under >; admins do', async () => {
     const v = await live('topics=%3E');
-    const a = await live('topics=%3E', admin);
+    const a = await live('topics=%3E', fx.admin);
     await pub('system.api.control', { action: 'stop', requested_by: 'root', ts: 1 });
     await pub('smtp.probe.pending', { to: 'someone@example.com' });
     await pub('attacker.marker', {});
@@ -83,7 +55,7 @@ describe('filtering', () => {
     expect(a.events().map((f) => f.event)).toEqual(['system.api.control', 'smtp.probe.pending', 'attacker.marker']);
   });
 
-  it('a viewer pattern that overlaps forbidden topics streams the rest', async () => {
+  it('a fx.viewer pattern that overlaps forbidden topics streams the rest', async () => {
     const v = await live('topics=system.api.*');
     await pub('system.api.control', { action: 'stop', requested_by: 'root', ts: 1 });
     await pub('system.api.health', { worker: 'api', ts: 1 });
@@ -99,15 +71,15 @@ describe('keepalive', () => {
     const c = await live('topics=attacker.>');
     const keepalives = (): number => c.frames.filter((f) => f.comments.includes('keepalive')).length;
     expect(keepalives()).toBe(1); // the opening one
-    t.clock.advance(14_000);
+    fx.t.clock.advance(14_000);
     await pub('attacker.marker', {}); // a frame resets the quiet period
     await c.waitEvents(1);
-    t.clock.advance(14_000);
+    fx.t.clock.advance(14_000);
     await new Promise((r) => setTimeout(r, 50));
     expect(keepalives()).toBe(1);
-    t.clock.advance(1_000);
+    fx.t.clock.advance(1_000);
     await c.waitFor(() => keepalives() === 2, 'a keepalive');
-    t.clock.advance(15_000);
+    fx.t.clock.advance(15_000);
     await c.waitFor(() => keepalives() === 3, 'another keepalive');
   });
 });
@@ -116,27 +88,27 @@ describe('ending', () => {
   it('an error sends event: error and closes, and frees the slot', async () => {
     const streams: SseClient[] = [];
     for (let i = 0; i < 5; i++) streams.push(await live('topics=credential.>'));
-    const spy = vi.spyOn(t.db.repos.journal, 'readAfter').mockRejectedValueOnce(new Error('database went away'));
-    await t.db.write(async (tx) => journalAndPublish(tx, peer, 'credential.captured', credential), { locks: ['events'] });
+    const spy = vi.spyOn(fx.t.db.repos.journal, 'readAfter').mockRejectedValueOnce(new Error('database went away'));
+    await fx.t.db.write(async (tx) => journalAndPublish(tx, fx.peer, 'credential.captured', credential), { locks: ['events'] });
     await until(() => streams.some((s) => s.ended), 'one stream to fail');
     spy.mockRestore();
     const failed = streams.find((s) => s.ended) as SseClient;
     expect(failed.events('error').map((f) => JSON.parse(f.data ?? ''))).toEqual([{ message: 'Stream interrupted' }]);
     await live('topics=credential.>'); // the failed stream's slot is free again
-    expect((await openRaw(t, 'topics=credential.>', { token: viewer })).status).toBe(429);
+    expect((await openRaw(fx.t, 'topics=credential.>', { token: fx.viewer })).status).toBe(429);
   });
 
   it('app.close() ends open streams', async () => {
     const a = await live('topics=attacker.>');
-    const b = await live('topics=credential.>', admin);
-    await t.api.app.close();
+    const b = await live('topics=credential.>', fx.admin);
+    await fx.t.api.app.close();
     await a.waitEnd();
     await b.waitEnd();
   });
 
   it('a bus that closes ends its streams', async () => {
     const c = await live('topics=attacker.>');
-    await t.bus.close();
+    await fx.t.bus.close();
     await c.waitEnd();
   });
 });
@@ -176,13 +148,13 @@ describe('a stalled reader', () => {
     for (let i = 0; i < 4; i++) stalled.push(await live('topics=bulk.>'));
     for (const s of stalled) s.pause();
     await flood(fast);
-    expect((await openRaw(t, 'topics=bulk.>', { token: viewer })).status).toBe(429);
-    t.clock.advance(29_000);
-    expect((await openRaw(t, 'topics=bulk.>', { token: viewer })).status).toBe(429);
-    t.clock.advance(1_000);
+    expect((await openRaw(fx.t, 'topics=bulk.>', { token: fx.viewer })).status).toBe(429);
+    fx.t.clock.advance(29_000);
+    expect((await openRaw(fx.t, 'topics=bulk.>', { token: fx.viewer })).status).toBe(429);
+    fx.t.clock.advance(1_000);
     // the server cut them: their slots are free (a paused client only sees the end once it reads)
     await until(async () => {
-      const r = await openRaw(t, 'topics=bulk.>', { token: viewer });
+      const r = await openRaw(fx.t, 'topics=bulk.>', { token: fx.viewer });
       if ('client' in r) r.client.close();
       return r.status === 200;
     }, 'the stalled streams to be cut');
@@ -192,8 +164,8 @@ describe('a stalled reader', () => {
     // all four slots are free (the probe's own slot frees once the server sees it close)
     for (let i = 0; i < 4; i++) {
       await until(async () => {
-        const r = await openRaw(t, 'topics=bulk.>', { token: viewer });
-        if ('client' in r) open.push(r.client);
+        const r = await openRaw(fx.t, 'topics=bulk.>', { token: fx.viewer });
+        if ('client' in r) fx.track(r.client);
         return r.status === 200;
       }, `slot ${i + 1}`);
     }

@@ -9,40 +9,17 @@ import { journalAndPublish, type JournalRepo, type JournalRow } from '../../src/
 import type { Role } from '../../src/api/auth/tokens.js';
 import { StreamHub, type HubMember, type SharedRow } from '../../src/api/stream/hub.js';
 import { until } from '../support/events.js';
-import { startTestApi, type TestApi } from '../support/api.js';
-import { openStream, type SseClient } from './stream-client.js';
+import { streamFixture, type SseClient } from './stream-client.js';
 
 describe('over HTTP', () => {
-  let t: TestApi;
-  let viewer: string;
-  let admin: string;
-  let peer: MemoryBus;
-  const open: SseClient[] = [];
-  beforeEach(async () => {
-    t = await startTestApi();
-    await t.user('eve', 'viewer');
-    await t.user('root', 'admin');
-    viewer = await t.login('eve');
-    admin = await t.login('root');
-    peer = new MemoryBus({ name: 'peer', hub: t.hub, strict: false });
-  });
-  afterEach(async () => {
-    for (const c of open.splice(0)) c.close();
-    await peer.close();
-    await t.close();
-  });
-
-  async function live(query: string, token = viewer): Promise<SseClient> {
-    const c = await openStream(t, query, { token });
-    open.push(c);
-    return c;
-  }
-  const pub = (topic: string, payload: Record<string, unknown> = {}): Promise<void> => peer.publish(topic as 'x.y', payload as never);
-  const delivered = (): number => t.bus.stats().delivered;
+  const fx = streamFixture();
+  const live = (query: string, token = fx.viewer): Promise<SseClient> => fx.live(query, { token });
+  const pub = fx.pub;
+  const delivered = (): number => fx.t.bus.stats().delivered;
 
   it('one bus delivery per event however many streams share a pattern; none once they are gone', async () => {
     const streams: SseClient[] = [];
-    for (let i = 0; i < 6; i++) streams.push(await live('topics=attacker.>', i % 2 === 0 ? viewer : admin));
+    for (let i = 0; i < 6; i++) streams.push(await live('topics=attacker.>', i % 2 === 0 ? fx.viewer : fx.admin));
     const before = delivered();
     await pub('attacker.marker', { n: 1 });
     for (const s of streams) await s.waitEvents(1);
@@ -59,7 +36,7 @@ describe('over HTTP', () => {
   it('streams with overlapping pattern lists each get one frame per event', async () => {
     const a = await live('topics=attacker.>');
     const b = await live(`topics=${encodeURIComponent('attacker.>,*.scored')}`);
-    const c = await live(`topics=${encodeURIComponent('*.scored,attacker.>')}`, admin);
+    const c = await live(`topics=${encodeURIComponent('*.scored,attacker.>')}`, fx.admin);
     const before = delivered();
     await pub('attacker.scored', { n: 1 });
     await pub('campaign.scored', { n: 2 });
@@ -77,9 +54,9 @@ describe('over HTTP', () => {
   it('streams at one cursor share one journal read for a wake', async () => {
     const streams: SseClient[] = [];
     for (let i = 0; i < 5; i++) streams.push(await live('topics=credential.>'));
-    const spy = vi.spyOn(t.db.repos.journal, 'readAfter');
+    const spy = vi.spyOn(fx.t.db.repos.journal, 'readAfter');
     const credential = { secret_sha256: 'ab'.repeat(32), secret_kind: 'password', attacker_ip: '198.51.100.23', decky: 'decky-01', service: 'ssh' };
-    const row = await t.db.write(async (tx) => journalAndPublish(tx, peer, 'credential.captured', credential), { locks: ['events'] });
+    const row = await fx.t.db.write(async (tx) => journalAndPublish(tx, fx.peer, 'credential.captured', credential), { locks: ['events'] });
     for (const s of streams) await s.waitEvents(1);
     expect(spy).toHaveBeenCalledTimes(1);
     spy.mockRestore();
