@@ -3,24 +3,16 @@
  * start it and exits 1; beside a running `decnet up` it replays the examples, and the
  * API soon shows the attackers and the credential-reuse finding of 198.51.100.23.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { until } from '../support/events.js';
-import { ensureBuilt, spawnCli, type Spawned } from '../support/cli.js';
+import { cleanUpAfterEach, ensureBuilt, spawnCli } from '../support/cli.js';
 
 beforeAll(() => ensureBuilt());
 
-const running: Spawned[] = [];
-const homes: string[] = [];
-afterEach(async () => {
-  for (const s of running.splice(0)) {
-    if (s.child.exitCode === null) s.child.kill('SIGKILL');
-    await s.exited;
-  }
-  for (const h of homes.splice(0)) rmSync(h, { recursive: true, force: true });
-});
+const { running, homes } = cleanUpAfterEach();
 
 function freshEnv(): Record<string, string> {
   const home = mkdtempSync(join(tmpdir(), 'dn-demo-'));

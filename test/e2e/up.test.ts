@@ -2,24 +2,16 @@
  * `decnet up` as a user runs it: a child process on a fresh home, probed over
  * HTTP; `decnet sub '>'` sees the heartbeats; Ctrl-C stops it cleanly.
  */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { until } from '../support/events.js';
-import { ensureBuilt, spawnCli, type Spawned } from '../support/cli.js';
+import { cleanUpAfterEach, ensureBuilt, spawnCli } from '../support/cli.js';
 
 beforeAll(() => ensureBuilt());
 
-const running: Spawned[] = [];
-const homes: string[] = [];
-afterEach(async () => {
-  for (const s of running.splice(0)) {
-    if (s.child.exitCode === null) s.child.kill('SIGKILL');
-    await s.exited;
-  }
-  for (const h of homes.splice(0)) rmSync(h, { recursive: true, force: true });
-});
+const { running, homes } = cleanUpAfterEach();
 
 function freshEnv(extra: Record<string, string> = {}): Record<string, string> {
   const home = mkdtempSync(join(tmpdir(), 'dn-up-'));
