@@ -21,7 +21,7 @@ import {
   type TimerHandle,
 } from '../bus/index.js';
 import type { Db } from './database.js';
-import { appendJournalEntry, journalPayloadText } from './repositories/journal.js';
+import { insertJournalRow, journalPayloadText } from './repositories/journal.js';
 import type { WriteTx } from './unit-of-work.js';
 
 export interface JournalAndPublishOptions {
@@ -59,7 +59,8 @@ export async function journalAndPublish<T extends string>(tx: WriteTx, bus: Bus 
   const id = newEventId();
   const ts = tx.clock.now() / 1000;
   checkEnvelopeSize(topic, serializeEnvelope({ v: 1, id, topic, type, ts, payload: {} }, payloadJson));
-  const { seq } = await appendJournalEntry(tx, { topic, type, id, ts, payload: payload as Record<string, unknown> }, payloadJson);
+  // the topic is validated above, the id and ts minted here: appendJournalEntry's checks would repeat them
+  const { seq } = await insertJournalRow(tx, { topic, type, id, ts, payload: payload as Record<string, unknown> }, payloadJson);
   // the live copy is the stored text, so a caller mutating `payload` later changes neither
   const live = JSON.parse(payloadJson) as PayloadOf<T>;
   tx.afterCommit(() => publishSafely(bus, topic, live, { id, ts, type, log: tx.log, clock: tx.clock }));

@@ -4,7 +4,7 @@
  * #7.6), fingerprint observations (analysis.md §4.1) and mail events. Pure: the pipeline
  * writes the drafts in the batch transaction and publishes after the commit.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { topics } from '../bus/index.js';
 import type { CredentialUpsert } from '../db/index.js';
 import { fingerprintsOf, type FingerprintDraft } from './fingerprints.js';
@@ -148,7 +148,7 @@ export function extract(record: LogRecord, opts: ExtractOptions): Extraction {
   if (secret === 'bad_base64') {
     credentialDropped = 'bad_base64';
   } else if (secret !== null) {
-    const sha = createHash('sha256').update(secret.bytes).digest('hex');
+    const sha = hash('sha256', secret.bytes);
     record.fields.secret_sha256 = sha;
     record.fields.secret_kind ??= secret.kind;
     if (record.attackerIp === null || record.decky === null || record.service === null) {

@@ -4,7 +4,7 @@
  * for the prober's own work (an internal decky, or APP-NAME `prober`), else `passive`.
  * Values are cut to 512 characters, details to 8 KiB of JSON.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { LogRecord } from './record.js';
 import { classifyUserAgent } from './useragent.js';
 
@@ -34,13 +34,17 @@ export interface FingerprintDraft {
   readonly port: number | null;
   readonly source: 'active' | 'passive';
   readonly details: Record<string, unknown>;
+  /** `details` as stored: the size check serialised it already. */
+  readonly detailsJson: string;
 }
 
 export const MAX_FINGERPRINT_VALUE = 512;
 export const MAX_FINGERPRINT_DETAILS = 8 * 1024;
+const TRUNCATED_JSON = JSON.stringify({ truncated: true });
+const NO_DETAILS: readonly string[] = [];
 
 function sha256(text: string): string {
-  return createHash('sha256').update(text).digest('hex');
+  return hash('sha256', text); // one-shot: a third of createHash's cost
 }
 
 function port(value: string | undefined): number | null {
@@ -87,34 +91,39 @@ export function fingerprintsOf(record: LogRecord, internalPrefix: string): Finge
   const type = record.eventType;
   const source: FingerprintDraft['source'] = record.service === 'prober' || (record.decky !== null && internalPrefix !== '' && record.decky.startsWith(internalPrefix)) ? 'active' : 'passive';
   const out: FingerprintDraft[] = [];
-  const add = (kind: FingerprintKind, value: string | undefined, p: number | null, details: Record<string, unknown> = {}): void => {
+  // `details` as field names is picked only once the value is there: most lines carry no fingerprint
+  const add = (kind: FingerprintKind, value: string | undefined, p: number | null, details: Record<string, unknown> | readonly string[] = NO_DETAILS): void => {
     if (value === undefined || value === '' || value === '-') return;
-    let d = details;
-    if (JSON.stringify(d).length > MAX_FINGERPRINT_DETAILS) d = { truncated: true };
-    out.push({ kind, value: value.slice(0, MAX_FINGERPRINT_VALUE), port: p, source, details: d });
+    let d = Array.isArray(details) ? pick(f, details) : (details as Record<string, unknown>);
+    let json = JSON.stringify(d);
+    if (json.length > MAX_FINGERPRINT_DETAILS) {
+      d = { truncated: true };
+      json = TRUNCATED_JSON;
+    }
+    out.push({ kind, value: value.slice(0, MAX_FINGERPRINT_VALUE), port: p, source, details: d, detailsJson: json });
   };
   const targetPort = port(f.target_port);
 
   add('jarm', f.jarm_hash, targetPort);
-  add('hassh_server', f.hassh_server_hash, targetPort, pick(f, ['ssh_banner', 'kex_algorithms']));
-  add('tcpfp', f.tcpfp_hash, targetPort, pick(f, ['ttl', 'mss', 'window_size', 'df_bit', 'window_scale', 'sack_ok', 'options_order']));
+  add('hassh_server', f.hassh_server_hash, targetPort, ['ssh_banner', 'kex_algorithms']);
+  add('tcpfp', f.tcpfp_hash, targetPort, ['ttl', 'mss', 'window_size', 'df_bit', 'window_scale', 'sack_ok', 'options_order']);
   if (f.subject_cn !== undefined) {
     const value = f.cert_sha256 ?? sha256(`${f.subject_cn}|${f.issuer ?? ''}|${f.not_before ?? ''}`);
-    add('tls_certificate', value, targetPort ?? port(f.dst_port), pick(f, ['subject_cn', 'issuer', 'self_signed', 'not_before', 'not_after', 'sans']));
+    add('tls_certificate', value, targetPort ?? port(f.dst_port), ['subject_cn', 'issuer', 'self_signed', 'not_before', 'not_after', 'sans']);
   }
-  add('icmp_error', f.icmp_fp_hash, null, pick(f, ['icmp_matrix', 'errors', 'flags']));
-  add('icmp6_error', f.icmp6_fp_hash, null, pick(f, ['icmp6_matrix', 'icmp_matrix', 'errors', 'flags']));
-  if (type === 'ipv6_link_local_leak') add('ipv6_leak', f.addr ?? f.address, null, pick(f, ['iid_kind', 'mac_oui', 'vector', 'on_iface']));
+  add('icmp_error', f.icmp_fp_hash, null, ['icmp_matrix', 'errors', 'flags']);
+  add('icmp6_error', f.icmp6_fp_hash, null, ['icmp6_matrix', 'icmp_matrix', 'errors', 'flags']);
+  if (type === 'ipv6_link_local_leak') add('ipv6_leak', f.addr ?? f.address, null, ['iid_kind', 'mac_oui', 'vector', 'on_iface']);
   if (type === 'quic_client_hello') {
-    add('ja4_quic', f.ja4_quic ?? f.ja4, null, pick(f, ['sni', 'alpn']));
+    add('ja4_quic', f.ja4_quic ?? f.ja4, null, ['sni', 'alpn']);
   } else {
-    const tls = pick(f, ['ja3s', 'ja4s', 'tls_version', 'sni', 'alpn']);
+    const tls = ['ja3s', 'ja4s', 'tls_version', 'sni', 'alpn'];
     add('ja3', f.ja3, port(f.dst_port), tls);
     add('ja4', f.ja4, port(f.dst_port), tls);
   }
-  if (type === 'http_request_fingerprint') add('ja4h', f.ja4h, null, pick(f, ['method', 'path']));
+  if (type === 'http_request_fingerprint') add('ja4h', f.ja4h, null, ['method', 'path']);
   if (type === 'http2_settings' || type === 'http3_settings') {
-    if (f.settings !== undefined) add(type, sha256(`${f.settings}|${f.frame_order ?? ''}`), null, pick(f, ['settings', 'frame_order']));
+    if (f.settings !== undefined) add(type, sha256(`${f.settings}|${f.frame_order ?? ''}`), null, ['settings', 'frame_order']);
   }
 
   const headers = readHeaders(f.headers);
@@ -125,7 +134,7 @@ export function fingerprintsOf(record: LogRecord, internalPrefix: string): Finge
   }
   if (headers && headers.names.length > 0) add('http_quirks', sha256(headers.names.join(',')), port(f.dst_port), { header_order: headers.names });
 
-  if (type === 'client_kex') add('hassh', f.hassh, null, pick(f, ['hassh_algorithms']));
+  if (type === 'client_kex') add('hassh', f.hassh, null, ['hassh_algorithms']);
   if (type === 'client_version') {
     if (record.service === 'vnc') add('vnc_client_version', f.version, null);
     else add('ssh_client_banner', f.version, null);

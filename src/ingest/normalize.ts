@@ -63,6 +63,8 @@ export function canonicalTimestamp(value: string | number | Date): string | null
     offsetMinutes = (sign === '-' ? -1 : 1) * (oHours * 60 + oMinutes);
   }
   if (offsetMinutes === 0 && fraction.length === 6 && value.length === 27 && value[10] === 'T' && value[26] === 'Z') return value; // already canonical
+  // OpenCanary's `utc_time` (`YYYY-MM-DD HH:MM:SS.ffffff`, UTC): canonical but for the separator and the Z
+  if (zulu === undefined && sign === undefined && fraction.length === 6 && value.length === 26 && value[19] === '.') return `${value.slice(0, 10)}T${value.slice(11)}Z`;
   const base = new Date(0);
   base.setUTCFullYear(year, month - 1, day);
   base.setUTCHours(hour, minute, second, 0);

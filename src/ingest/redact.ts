@@ -16,6 +16,7 @@ export const REDACTED = '[redacted]';
 export const SECRET_FIELDS: readonly string[] = ['secret_printable', 'secret_b64', 'password'];
 
 const SECRET_HEADERS = new Set(['authorization', 'proxy-authorization', 'cookie']);
+const MAYBE_SECRET_HEADER_RE = /authorization|cookie|\\u/i;
 
 // An SD parameter as the parser reads it: only an unescaped quote ends the value.
 const sdParamRe = (name: string): RegExp => new RegExp(`(?<=[ \\[])(${name}=")((?:[^"\\\\]|\\\\.)*)(")`, 'g');
@@ -32,6 +33,8 @@ function maskJson(raw: string): string {
 
 /** `headers` JSON with secret header values redacted; unchanged text when nothing is. */
 function redactHeaders(text: string): string {
+  // most requests carry no secret header: skip the parse (a `\u` escape could spell one, so parse then)
+  if (!MAYBE_SECRET_HEADER_RE.test(text)) return text;
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);

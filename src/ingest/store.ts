@@ -96,12 +96,15 @@ async function writeBatch(tx: WriteTx, ctx: StoreContext, batch: PreparedBatch):
     const { record, extraction } = batch.rows[i] as PreparedRow;
     const logId = ids[i] as number;
     if (extraction.artifact) artifacts.push({ ...extraction.artifact, logId });
-    for (const f of extraction.fingerprints) fingerprints.push({ kind: f.kind, value: f.value, port: f.port, source: f.source, details: f.details, logId, observedAt: record.timestamp, attackerIp: record.attackerIp, decky: record.decky, service: record.service });
+    for (const f of extraction.fingerprints) fingerprints.push({ kind: f.kind, value: f.value, port: f.port, source: f.source, details: f.details, detailsJson: f.detailsJson, logId, observedAt: record.timestamp, attackerIp: record.attackerIp, decky: record.decky, service: record.service });
     if (extraction.credential) captured.push({ row: i, credential: extraction.credential });
     if (extraction.mail) mails.push({ row: i, mail: extraction.mail });
   }
   await repos.ingestExtracts.insertArtifacts(tx, artifacts);
-  for (const { row, credential: c } of captured) await repos.credentials.upsert(tx, { ...c, logId: ids[row] as number });
+  await repos.credentials.upsertMany(
+    tx,
+    captured.map(({ row, credential: c }) => ({ ...c, logId: ids[row] as number })),
+  );
   await repos.ingestExtracts.insertFingerprints(tx, fingerprints);
   await repos.ingestSources.save(batch.state, tx);
 

@@ -39,9 +39,11 @@ export interface NewFingerprintObservation {
   readonly port: number | null;
   readonly source: 'active' | 'passive';
   readonly details: Readonly<Record<string, unknown>>;
+  /** `details` already serialised (ingest's drafts carry it), so the insert does not stringify it again. */
+  readonly detailsJson?: string;
 }
 
-export interface FingerprintObservation extends NewFingerprintObservation {
+export interface FingerprintObservation extends Omit<NewFingerprintObservation, 'detailsJson'> {
   readonly id: number;
 }
 
@@ -97,12 +99,12 @@ export function createIngestExtractsRepo(ctx: RepoContext): IngestExtractsRepo {
     async insertFingerprints(tx, rows) {
       await tx.lock('fingerprint_observations');
       if (rows.length === 0) return;
-      const values = rows.map((r) => ({ log_id: r.logId, observed_at: r.observedAt, attacker_ip: r.attackerIp, decky: r.decky, service: r.service, kind: r.kind, value: r.value, port: r.port, source: r.source, details: JSON.stringify(r.details) }));
       const insert = sqlitePrepared(ctx, tx, INSERT_FINGERPRINT);
       if (insert) {
-        for (const v of values) insert.run(v.log_id, v.observed_at, v.attacker_ip, v.decky, v.service, v.kind, v.value, v.port, v.source, v.details);
+        for (const r of rows) insert.run(r.logId, r.observedAt, r.attackerIp, r.decky, r.service, r.kind, r.value, r.port, r.source, r.detailsJson ?? JSON.stringify(r.details));
         return;
       }
+      const values = rows.map((r) => ({ log_id: r.logId, observed_at: r.observedAt, attacker_ip: r.attackerIp, decky: r.decky, service: r.service, kind: r.kind, value: r.value, port: r.port, source: r.source, details: r.detailsJson ?? JSON.stringify(r.details) }));
       for (const part of chunked(values, 1000)) await tx.db.insertInto('fingerprint_observations').values(part).execute();
     },
 

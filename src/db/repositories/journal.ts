@@ -92,7 +92,14 @@ export async function appendJournalEntry(tx: WriteTx, entry: JournalEntry, paylo
   validateTopic(entry.topic);
   if (!isEventId(entry.id)) throw new PayloadError(entry.topic, `id must be 32 lowercase hex digits, got ${JSON.stringify(entry.id)}`);
   if (typeof entry.ts !== 'number' || !Number.isFinite(entry.ts) || entry.ts < 0) throw new PayloadError(entry.topic, `ts must be epoch seconds, got ${String(entry.ts)}`);
-  const json = payloadJson ?? journalPayloadText(entry.topic, entry.payload);
+  return insertJournalRow(tx, entry, payloadJson ?? journalPayloadText(entry.topic, entry.payload));
+}
+
+/**
+ * appendJournalEntry without its checks, for a caller that minted the id and ts and
+ * validated the topic itself (journalAndPublish, once per captured credential).
+ */
+export async function insertJournalRow(tx: WriteTx, entry: JournalEntry, json: string): Promise<{ seq: number }> {
   await tx.lock('events');
   const createdAt = nowIso(tx.clock);
   // SQLite: a prepared statement (ingest journals one event per captured credential; CORRECTIONS #7.14)

@@ -130,7 +130,7 @@ export function createLogsRepo(ctx: RepoContext): LogsRepo {
       await tx.lock('logs');
       if (rows.length === 0) return [];
       const insert = sqlitePrepared(ctx, tx, INSERT_LOG);
-      if (insert) return rows.map((r) => Number(insert.run(...values(r)).lastInsertRowid));
+      if (insert) return rows.map((r) => Number(insert.run(values(r)).lastInsertRowid)); // an array binds in order, no spread
       const ids: number[] = [];
       for (const part of chunked(rows, 1000)) {
         const inserted = await tx.db

@@ -126,6 +126,30 @@ export function ingestRepositoryCases(name: string, result: HarnessResult): void
       expect((await db.repos.credentials.listByAttacker('198.51.100.23')).map((r) => r.attackerId)).toEqual([attacker, attacker]);
     });
 
+    it('credentials: upsertMany is upsert for each row, in order', async () => {
+      const base = { attackerIp: '198.51.100.23', decky: 'decky-01', service: 'ssh', principal: 'root', secretKind: 'plaintext', secretSha256: 'ab'.repeat(32), secretPrintable: null, secretB64: null, seenAt: '2026-05-01T12:00:05.000000Z', logId: 7 };
+      await db.write((tx) => db.repos.credentials.upsertMany(tx, []));
+      await db.write((tx) =>
+        db.repos.credentials.upsertMany(tx, [
+          base,
+          { ...base, seenAt: '2026-05-01T12:00:01.000001Z', logId: 8 },
+          { ...base, principal: '', logId: 10 },
+          { ...base, seenAt: '2026-05-01T12:00:09.000000Z', secretPrintable: 'p', secretB64: 'cA==', logId: 9 },
+        ]),
+      );
+      const rows = await db.repos.credentials.readAfter(0, 10);
+      expect(rows).toHaveLength(2);
+      expect(rows[0]).toMatchObject({ principal: 'root', count: 3, firstSeen: '2026-05-01T12:00:01.000001Z', lastSeen: '2026-05-01T12:00:09.000000Z', logId: 7, secretPrintable: 'p', secretB64: 'cA==' });
+      expect(rows[0]?.updatedAt).toMatch(ISO6);
+      expect(rows[1]).toMatchObject({ principal: '', count: 1, logId: 10 });
+      expect(rows[1]?.seq).toBeGreaterThan(rows[0]?.seq ?? Infinity);
+    });
+
+    it('fingerprint observations: a given detailsJson is stored as the details', async () => {
+      await db.write((tx) => db.repos.ingestExtracts.insertFingerprints(tx, [{ logId: 3, observedAt: '2026-05-01T12:00:00.000001Z', attackerIp: '198.51.100.23', decky: 'decky-01', service: 'ssh', kind: 'hassh', value: 'h1', port: null, source: 'passive', details: { a: 1 }, detailsJson: '{"a":1}' }]));
+      expect((await db.repos.ingestExtracts.readFingerprintsAfter(0, 5)).map((f) => f.details)).toEqual([{ a: 1 }]);
+    });
+
     it('ingest sources: save, get, list, generations', async () => {
       const s = { id: 'file:/var/log/x', kind: 'file', format: 'rfc5424', path: '/var/log/x', dev: '2049', inode: '18446744073709551615', headHash: 'cd'.repeat(32), offset: 123, lines: 3, parsed: 2, unparsed: 1, filtered: 0, dropped: 0, truncations: 0, rotations: 1, lastError: null };
       await db.repos.ingestSources.save(s);
