@@ -99,12 +99,15 @@ async function insertCredentials(db: Db, from: number, count: number, secrets: n
   }
 }
 
-async function fold(db: Db): Promise<{ rows: number; seconds: number; batches: number[] }> {
+async function fold(db: Db): Promise<{ rows: number; seconds: number; cpuSeconds: number; batches: number[] }> {
   const batches: number[] = [];
   let rows = 0;
   const started = performance.now();
+  const cpu = process.cpuUsage();
   await runPass({ db, bus: null, settings, log: silentLogger, clock: systemClock, onBatch: (input, n, ms) => { if (input === 'logs') { rows += n; batches.push(ms); } } });
-  return { rows, seconds: (performance.now() - started) / 1000, batches };
+  const used = process.cpuUsage(cpu);
+  // this process's CPU (user + system): steadier than wall time on shared cores, but blind to PostgreSQL's own work
+  return { rows, seconds: (performance.now() - started) / 1000, cpuSeconds: (used.user + used.system) / 1e6, batches };
 }
 
 async function foldScenario(t: Target, measured: number, prefill: number): Promise<Record<string, unknown>[]> {
@@ -119,7 +122,7 @@ async function foldScenario(t: Target, measured: number, prefill: number): Promi
     await insertLogs(db, measured + prefill, measured);
     const full = await fold(db);
     const rate = (f: typeof empty): number => f.rows / f.seconds;
-    const out = (f: typeof empty, prefolded: number): Record<string, unknown> => ({ worker: 'correlate', scenario: 'fold', dialect: t.dialect, backend: null, items: f.rows, items_per_s: Math.round(rate(f)), p50_ms: round(percentile(f.batches, 50)), p99_ms: round(percentile(f.batches, 99)), batch: settings.batch, ips: IPS, deckies: DECKIES, prefolded_rows: prefolded });
+    const out = (f: typeof empty, prefolded: number): Record<string, unknown> => ({ worker: 'correlate', scenario: 'fold', dialect: t.dialect, backend: null, items: f.rows, items_per_s: Math.round(rate(f)), items_per_cpu_s: Math.round(f.rows / f.cpuSeconds), p50_ms: round(percentile(f.batches, 50)), p99_ms: round(percentile(f.batches, 99)), batch: settings.batch, ips: IPS, deckies: DECKIES, prefolded_rows: prefolded });
     return [out(empty, 0), { ...out(full, measured + prefill), ratio_to_empty: round(rate(full) / rate(empty)) }];
   } finally {
     await db.close();
@@ -214,11 +217,19 @@ async function postgresTarget(): Promise<Target | string> {
   };
 }
 
+function flagValue(name: string): string | undefined {
+  const at = process.argv.indexOf(name);
+  return at < 0 ? undefined : process.argv[at + 1];
+}
+
 async function main(): Promise<void> {
   const { quick } = readFlags();
+  // `--only fold|reuse` and `--dialect sqlite|postgres` narrow the run (profiling one scenario)
+  const only = flagValue('--only');
+  const dialect = flagValue('--dialect');
   const results: Record<string, unknown>[] = [];
-  const targets: Target[] = [sqliteTarget()];
-  const pgTarget = await postgresTarget();
+  const targets: Target[] = dialect === 'postgres' ? [] : [sqliteTarget()];
+  const pgTarget = dialect === 'sqlite' ? 'not asked for (--dialect sqlite)' : await postgresTarget();
   if (typeof pgTarget === 'string') progress(`[analysis] skipping PostgreSQL: ${pgTarget}`);
   else targets.push(pgTarget);
   for (const t of targets) {
@@ -226,8 +237,8 @@ async function main(): Promise<void> {
     const scale = t.dialect === 'sqlite' ? 1 : 0.25;
     const n = (x: number): number => Math.round((quick ? x / 6 : x) * scale);
     try {
-      results.push(...(await foldScenario(t, n(24_000), n(48_000))));
-      results.push(await reuseScenario(t, n(8_000), quick ? 10 : 30));
+      if (only !== 'reuse') results.push(...(await foldScenario(t, n(24_000), n(48_000))));
+      if (only !== 'fold') results.push(await reuseScenario(t, n(8_000), quick ? 10 : 30));
     } finally {
       await t.dispose();
     }

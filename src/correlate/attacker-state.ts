@@ -3,9 +3,11 @@
  * loaded for the batch's IPs (correlate holds the `attackers` lock, so nobody else
  * changes the columns it owns meanwhile), updated in JS, and written back once.
  */
+import type { Statement } from 'better-sqlite3';
 import type { Selectable } from 'kysely';
 import { fromDbBool, fromDbInt, isoFromDb, type WriteTx } from '../db/index.js';
 import type { AttackersTable } from '../db/correlate-tables.js';
+import { sqlitePreparedIn } from '../db/repositories/prepared.js';
 import { chunks, fromDbJson, IN_LIST, jsonText, ROWS_PER_STATEMENT } from './sql.js';
 
 export interface AttackerState {
@@ -34,11 +36,20 @@ export interface AttackerState {
   scoredPublishedAt: string | null;
   scoredDirty: boolean;
   readonly createdAt: string;
+  /** The row as last read or written on SQLite (saveAttackers then sends only what differs). */
+  stored?: StoredRow;
+}
+
+/** Column values as the database holds them, and the JSON values they were parsed into. */
+interface StoredRow {
+  readonly values: Readonly<Record<string, unknown>>;
+  readonly behavior: unknown;
+  readonly scoredSummary: unknown;
 }
 
 function toState(r: Selectable<AttackersTable>): AttackerState {
   const eventCount = fromDbInt(r.event_count);
-  return {
+  const state: AttackerState = {
     id: r.id,
     ip: r.ip,
     isNew: false,
@@ -63,6 +74,8 @@ function toState(r: Selectable<AttackersTable>): AttackerState {
     scoredDirty: fromDbBool(r.scored_dirty),
     createdAt: isoFromDb(r.created_at),
   };
+  state.stored = { values: r, behavior: state.behavior, scoredSummary: state.scoredSummary };
+  return state;
 }
 
 /** A row for an IP never seen: no counted rows yet. */
@@ -97,6 +110,15 @@ export function newAttackerState(id: string, ip: string, now: string): AttackerS
 /** The stored rows of these IPs, by IP. */
 export async function loadAttackersByIp(tx: WriteTx, ips: readonly string[]): Promise<Map<string, AttackerState>> {
   const out = new Map<string, AttackerState>();
+  // SQLite: one prepared lookup per IP beats compiling and preparing a 500-value IN list each batch
+  const byIp = sqlitePreparedIn(tx, 'select * from attackers where ip = ?');
+  if (byIp) {
+    for (const ip of ips) {
+      const r = byIp.get(ip) as Selectable<AttackersTable> | undefined;
+      if (r) out.set(r.ip, toState(r));
+    }
+    return out;
+  }
   for (const part of chunks(ips, IN_LIST)) {
     const rows = await tx.db.selectFrom('attackers').selectAll().where('ip', 'in', part).execute();
     for (const r of rows) out.set(r.ip, toState(r));
@@ -107,12 +129,27 @@ export async function loadAttackersByIp(tx: WriteTx, ips: readonly string[]): Pr
 /** Stored rows by id (the dirty sweep). */
 export async function loadAttackersById(tx: WriteTx, ids: readonly string[]): Promise<AttackerState[]> {
   const out: AttackerState[] = [];
+  const byId = sqlitePreparedIn(tx, 'select * from attackers where id = ?');
+  if (byId) {
+    for (const id of [...ids].sort()) {
+      const r = byId.get(id) as Selectable<AttackersTable> | undefined;
+      if (r) out.push(toState(r));
+    }
+    return out;
+  }
   for (const part of chunks(ids, IN_LIST)) out.push(...(await tx.db.selectFrom('attackers').selectAll().where('id', 'in', part).orderBy('id').execute()).map(toState));
   return out;
 }
 
+/** A JSON column's text: the stored text while the value is the one parsed from it (no re-serialising). */
+function jsonColumn(value: unknown, storedValue: unknown, storedText: unknown): string | null {
+  if (value === null) return null;
+  return storedText !== undefined && value === storedValue ? (storedText as string | null) : jsonText(value);
+}
+
 function toRow(tx: WriteTx, s: AttackerState, now: string) {
   const bool = (v: boolean): boolean | number => (tx.dialect === 'sqlite' ? (v ? 1 : 0) : v);
+  const stored = tx.dialect === 'sqlite' ? s.stored : undefined;
   return {
     id: s.id,
     ip: s.ip,
@@ -129,9 +166,9 @@ function toRow(tx: WriteTx, s: AttackerState, now: string) {
     command_count: s.commandCount,
     bounty_count: s.bountyCount,
     behavior_class: s.behaviorClass,
-    behavior: s.behavior === null ? null : jsonText(s.behavior),
+    behavior: jsonColumn(s.behavior, stored?.behavior, stored?.values.behavior),
     behavior_computed_at: s.behaviorComputedAt,
-    scored_summary: s.scoredSummary === null ? null : jsonText(s.scoredSummary),
+    scored_summary: jsonColumn(s.scoredSummary, stored?.scoredSummary, stored?.values.scored_summary),
     scored_published_at: s.scoredPublishedAt,
     scored_dirty: bool(s.scoredDirty),
     created_at: s.createdAt,
@@ -139,11 +176,47 @@ function toRow(tx: WriteTx, s: AttackerState, now: string) {
   };
 }
 
+type AttackerRow = ReturnType<typeof toRow>;
+
+/** The columns `toRow` fills, in its order (the prepared statements bind them so). */
+const ROW_COLUMNS = Object.keys(toRow({ dialect: 'sqlite' } as WriteTx, newAttackerState('', '', ''), '')) as Array<keyof AttackerRow>;
+/** What saveAttackers writes back: all but the key, the address and the creation time. */
+const SAVED_COLUMNS = ROW_COLUMNS.filter((c) => c !== 'id' && c !== 'ip' && c !== 'created_at');
+
+const INSERT_ATTACKER = `insert into attackers (${ROW_COLUMNS.join(', ')}, signal_version) values (${ROW_COLUMNS.map(() => '?').join(', ')}, 1)`;
+const updateStatement = (columns: readonly string[]): string => `update attackers set ${columns.map((c) => `${c} = ?`).join(', ')} where ip = ?`;
+const UPDATE_ATTACKER = updateStatement(SAVED_COLUMNS);
+
+/** Remembers what the row now holds. */
+function markStored(s: AttackerState, values: AttackerRow): void {
+  s.stored = { values, behavior: s.behavior, scoredSummary: s.scoredSummary };
+}
+
+/**
+ * The columns of `row` that differ from what the database holds (all of them when that
+ * is unknown), `updated_at` always. Leaving unchanged columns out of the SET list spares
+ * SQLite the upkeep of the indexes on them (`first_seen`, the `scored_dirty` partial one).
+ */
+function changedColumns(s: AttackerState, row: AttackerRow): Array<(typeof SAVED_COLUMNS)[number]> {
+  const before = s.stored?.values;
+  if (before === undefined) return SAVED_COLUMNS;
+  return SAVED_COLUMNS.filter((c) => c === 'updated_at' || row[c] !== before[c]);
+}
+
 /**
  * Inserts the new rows as they stand (so targets and sessions may reference them).
  * A new attacker's `signal_version` starts at 1, so `cluster` (§6.4) picks it up.
  */
 export async function insertAttackers(tx: WriteTx, states: readonly AttackerState[], now: string): Promise<void> {
+  const insert = sqlitePreparedIn(tx, INSERT_ATTACKER);
+  if (insert) {
+    for (const s of states) {
+      const row = toRow(tx, s, now);
+      insert.run(ROW_COLUMNS.map((c) => row[c]));
+      markStored(s, row);
+    }
+    return;
+  }
   for (const part of chunks(states, ROWS_PER_STATEMENT)) {
     if (part.length === 0) continue;
     await tx.db
@@ -155,6 +228,18 @@ export async function insertAttackers(tx: WriteTx, states: readonly AttackerStat
 
 /** Writes back every column correlate owns (identity, intel and rotation columns are left alone). */
 export async function saveAttackers(tx: WriteTx, states: readonly AttackerState[], now: string): Promise<void> {
+  // SQLite: every state is a stored row (new ones were inserted first), so an update by address is the upsert
+  if (sqlitePreparedIn(tx, UPDATE_ATTACKER)) {
+    for (const s of states) {
+      const row = toRow(tx, s, now);
+      const columns = changedColumns(s, row);
+      // one statement per set of changed columns, prepared once (a handful of shapes in practice)
+      const update = sqlitePreparedIn(tx, updateStatement(columns)) as Statement;
+      update.run([...columns.map((c) => row[c]), s.ip]);
+      markStored(s, row);
+    }
+    return;
+  }
   for (const part of chunks(states, ROWS_PER_STATEMENT)) {
     if (part.length === 0) continue;
     await tx.db

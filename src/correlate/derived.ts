@@ -13,6 +13,7 @@
 import { sql } from 'kysely';
 import type { AnalysisConfig } from '../config/index.js';
 import { fromDbInt, isoFromDb, type LogRow, type WriteTx } from '../db/index.js';
+import { sqlitePreparedIn } from '../db/repositories/prepared.js';
 import type { AttackerState } from './attacker-state.js';
 import { BEHAVIOR_WINDOW, computeBehavior } from './behavior.js';
 import { jsonObject } from './inputs.js';
@@ -49,8 +50,27 @@ function notInternal(column: 'decky', prefix: string) {
   return sql<boolean>`(${sql.ref(column)} is null or substr(${sql.ref(column)}, 1, ${prefix.length}) <> ${prefix})`;
 }
 
+/**
+ * SQLite: the statement for `text` that `perKey` runs once per key, undefined on
+ * PostgreSQL. A prepared per-key lookup is cheaper there than compiling and preparing a
+ * 500-value IN list each batch; PostgreSQL keeps one round trip per list.
+ */
+function perKey(tx: WriteTx, text: string) {
+  return sqlitePreparedIn(tx, text);
+}
+
+/** SQLite: `n` of the one-row count `statement` returns for `args`. */
+function countOf(statement: NonNullable<ReturnType<typeof perKey>>, ...args: unknown[]): number {
+  return fromDbInt((statement.get(...args) as { n: number }).n);
+}
+
 async function targetsOf(tx: WriteTx, ids: readonly string[]): Promise<Map<string, TargetRow[]>> {
   const out = new Map<string, TargetRow[]>();
+  const byId = perKey(tx, 'select decky, service, first_seen from attacker_targets where attacker_id = ?');
+  if (byId) {
+    for (const id of ids) out.set(id, (byId.all(id) as Array<{ decky: string; service: string; first_seen: string }>).map((r) => ({ decky: r.decky, service: r.service, firstSeen: isoFromDb(r.first_seen) })));
+    return out;
+  }
   for (const part of chunks(ids, IN_LIST)) {
     const rows = await tx.db.selectFrom('attacker_targets').select(['attacker_id', 'decky', 'service', 'first_seen']).where('attacker_id', 'in', part).execute();
     for (const r of rows) {
@@ -62,10 +82,23 @@ async function targetsOf(tx: WriteTx, ids: readonly string[]): Promise<Map<strin
   return out;
 }
 
+const COUNT_CREDENTIALS = 'select count(*) as n from credentials where attacker_ip = ? and (decky is null or substr(decky, 1, ?) <> ?)';
+const COUNT_FINGERPRINTS = 'select count(*) as n from (select distinct kind, port, value from fingerprint_observations where attacker_ip = ?)';
+const COUNT_ARTIFACTS = 'select count(*) as n from artifacts where attacker_ip = ?';
+
 async function bountyCounts(tx: WriteTx, ips: readonly string[], prefix: string) {
   const credentials = new Map<string, number>();
   const fingerprints = new Map<string, number>();
   const artifacts = new Map<string, number>();
+  const [cred, fp, art] = [perKey(tx, COUNT_CREDENTIALS), perKey(tx, COUNT_FINGERPRINTS), perKey(tx, COUNT_ARTIFACTS)];
+  if (cred && fp && art) {
+    for (const ip of ips) {
+      credentials.set(ip, countOf(cred, ip, prefix.length, prefix));
+      fingerprints.set(ip, countOf(fp, ip));
+      artifacts.set(ip, countOf(art, ip));
+    }
+    return { credentials, fingerprints, artifacts };
+  }
   for (const part of chunks(ips, IN_LIST)) {
     const merge = (into: Map<string, number>, from: Map<string, number>): void => from.forEach((v, k) => into.set(k, v));
     merge(
@@ -107,6 +140,11 @@ async function bountyCounts(tx: WriteTx, ips: readonly string[], prefix: string)
 
 async function sessionCounts(tx: WriteTx, ids: readonly string[]): Promise<Map<string, number>> {
   const out = new Map<string, number>();
+  const count = perKey(tx, 'select count(*) as n from attacker_sessions where attacker_id = ?');
+  if (count) {
+    for (const id of ids) out.set(id, countOf(count, id));
+    return out;
+  }
   for (const part of chunks(ids, IN_LIST)) {
     const rows = await tx.db
       .selectFrom('attacker_sessions')
@@ -135,20 +173,61 @@ async function userAgentTools(tx: WriteTx, ips: readonly string[]): Promise<Map<
   return out;
 }
 
-/** The latest counted rows of one IP (by id, via `logs(attacker_ip, id)`), as behaviour samples. */
-async function behaviorSamples(tx: WriteTx, ip: string, prefix: string) {
-  const rows = await tx.db
-    .selectFrom('logs')
-    .select(['timestamp', 'service'])
-    .where('attacker_ip', '=', ip)
-    .where(notInternal('decky', prefix))
-    .where(sql<boolean>`substr(source, 1, 9) <> 'internal:'`)
-    .where((eb) => eb.or([eb('event_type', 'is', null), eb('event_type', '<>', MUTATION_EVENT_TYPE)]))
-    .orderBy('id', 'desc')
-    .limit(BEHAVIOR_WINDOW)
-    .execute();
-  // oldest first, so equal timestamps keep id order through the stable sort
-  return rows.reverse().map((r) => ({ ts: Date.parse(isoFromDb(r.timestamp)), service: r.service ?? '' }));
+/** The counted-row filter of behaviour samples (internal deckies and sources, markers left out). */
+const SAMPLE_FILTER = `(decky is null or substr(decky, 1, ?) <> ?) and substr(source, 1, 9) <> 'internal:' and (event_type is null or event_type <> ?)`;
+const BEHAVIOR_SAMPLES = `select timestamp, service from logs where attacker_ip = ? and ${SAMPLE_FILTER} order by id desc limit ?`;
+
+interface SampleRow {
+  readonly attacker_ip: string;
+  readonly timestamp: string | Date;
+  readonly service: string | null;
+}
+
+/**
+ * The latest counted rows of each IP (by id, via `logs(attacker_ip, id)`), newest first:
+ * one prepared lookup per IP on SQLite, one LATERAL query for all on PostgreSQL (a round
+ * trip per attacker would dominate a batch whose attackers are all due).
+ */
+async function latestRows(tx: WriteTx, ips: readonly string[], prefix: string): Promise<Map<string, SampleRow[]>> {
+  const out = new Map<string, SampleRow[]>(ips.map((ip) => [ip, []]));
+  const prepared = perKey(tx, BEHAVIOR_SAMPLES);
+  if (prepared) {
+    for (const ip of ips) out.set(ip, (prepared.all(ip, prefix.length, prefix, MUTATION_EVENT_TYPE, BEHAVIOR_WINDOW) as SampleRow[]));
+    return out;
+  }
+  for (const part of chunks(ips, IN_LIST)) {
+    // SAMPLE_FILTER with PostgreSQL's placeholders
+    const { rows } = await sql<SampleRow>`
+      select u.ip as attacker_ip, l.timestamp, l.service
+      from unnest(${[...part]}::text[]) as u(ip)
+      cross join lateral (
+        select timestamp, service, id from logs
+        where attacker_ip = u.ip and (decky is null or substr(decky, 1, ${prefix.length}) <> ${prefix})
+          and substr(source, 1, 9) <> 'internal:' and (event_type is null or event_type <> ${MUTATION_EVENT_TYPE})
+        order by id desc limit ${BEHAVIOR_WINDOW}
+      ) as l
+      order by u.ip, l.id desc`.execute(tx.db);
+    for (const r of rows) out.get(r.attacker_ip)?.push(r);
+  }
+  return out;
+}
+
+/** Behaviour samples from latestRows' rows: oldest first, so equal timestamps keep id order through the stable sort. */
+function samplesOf(rows: readonly SampleRow[]) {
+  return [...rows].reverse().map((r) => ({ ts: Date.parse(isoFromDb(r.timestamp)), service: r.service ?? '' }));
+}
+
+/** The targets `rows` give (as the fold upserts them): one per decky and service, its earliest row. */
+function batchTargets(rows: readonly LogRow[]): TargetRow[] {
+  const byKey = new Map<string, TargetRow>();
+  for (const r of rows) {
+    if (r.decky === null || r.decky === '') continue;
+    const service = r.service ?? '';
+    const key = `${r.decky}\u0000${service}`;
+    const seen = byKey.get(key);
+    if (seen === undefined || r.timestamp < seen.firstSeen) byKey.set(key, { decky: r.decky, service, firstSeen: r.timestamp });
+  }
+  return [...byKey.values()];
 }
 
 function behaviorDue(s: AttackerState, nowMs: number, intervalSecs: number): boolean {
@@ -167,7 +246,10 @@ export async function refreshDerived(tx: WriteTx, states: readonly AttackerState
   const ids = states.map((s) => s.id);
   const ips = states.map((s) => s.ip);
   const prefix = settings.internalDeckyPrefix;
-  const [targets, bounty, sessions] = [await targetsOf(tx, ids), await bountyCounts(tx, ips, prefix), await sessionCounts(tx, ids)];
+  // an attacker inserted by this batch has no targets but the batch's: no need to read them back
+  const targets = await targetsOf(tx, states.filter((s) => !s.isNew).map((s) => s.id));
+  for (const s of states) if (s.isNew) targets.set(s.id, batchTargets(batchRows.get(s.ip) ?? []));
+  const [bounty, sessions] = [await bountyCounts(tx, ips, prefix), await sessionCounts(tx, ids)];
   const nowMs = Date.parse(now);
   const due = states.filter((s) => behaviorDue(s, nowMs, settings.behaviorIntervalSecs));
   const tools = due.length > 0 ? await userAgentTools(tx, due.map((s) => s.ip)) : new Map<string, string[]>();
@@ -183,9 +265,11 @@ export async function refreshDerived(tx: WriteTx, states: readonly AttackerState
     s.bountyCount = s.credentialCount + s.fingerprintCount + (bounty.artifacts.get(s.ip) ?? 0);
     s.sessionCount = sessions.get(s.id) ?? 0;
   }
+  const freshRows = (s: AttackerState): readonly LogRow[] | undefined => (s.eventCountBefore === 0 ? batchRows.get(s.ip) : undefined);
+  const stored = await latestRows(tx, due.filter((s) => freshRows(s) === undefined).map((s) => s.ip), prefix);
   for (const s of due) {
-    const fresh = s.eventCountBefore === 0 ? batchRows.get(s.ip) : undefined;
-    const samples = fresh ? fresh.slice(-BEHAVIOR_WINDOW).map((r) => ({ ts: Date.parse(r.timestamp), service: r.service ?? '' })) : await behaviorSamples(tx, s.ip, prefix);
+    const fresh = freshRows(s);
+    const samples = fresh ? fresh.slice(-BEHAVIOR_WINDOW).map((r) => ({ ts: Date.parse(r.timestamp), service: r.service ?? '' })) : samplesOf(stored.get(s.ip) ?? []);
     const behavior = computeBehavior(samples, tools.get(s.ip) ?? []);
     s.behavior = behavior;
     s.behaviorClass = behavior.behavior_class;

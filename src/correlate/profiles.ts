@@ -15,6 +15,7 @@ import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import type { WriteTx } from '../db/index.js';
 import type { AnalysisConfig } from '../config/index.js';
+import { sqlitePreparedIn } from '../db/repositories/prepared.js';
 import { insertAttackers, loadAttackersByIp, newAttackerState, saveAttackers, type AttackerState } from './attacker-state.js';
 import { refreshDerived } from './derived.js';
 import type { LogRow } from './inputs.js';
@@ -88,7 +89,22 @@ function targetDeltas(rows: readonly LogRow[]): TargetDelta[] {
   return [...byKey.values()];
 }
 
+/** upsertTargets' statement, one row at a time (SQLite's scalar min/max). */
+const UPSERT_TARGET = `insert into attacker_targets (attacker_id, decky, service, first_seen, last_seen, event_count, interaction_count, noise_count)
+  values (?, ?, ?, ?, ?, ?, ?, ?)
+  on conflict (attacker_id, decky, service) do update set
+    first_seen = min(attacker_targets.first_seen, excluded.first_seen),
+    last_seen = max(attacker_targets.last_seen, excluded.last_seen),
+    event_count = attacker_targets.event_count + excluded.event_count,
+    interaction_count = attacker_targets.interaction_count + excluded.interaction_count,
+    noise_count = attacker_targets.noise_count + excluded.noise_count`;
+
 async function upsertTargets(tx: WriteTx, rows: ReadonlyArray<{ attackerId: string; t: TargetDelta }>): Promise<void> {
+  const upsert = sqlitePreparedIn(tx, UPSERT_TARGET);
+  if (upsert) {
+    for (const { attackerId, t } of rows) upsert.run(attackerId, t.decky, t.service, t.firstSeen, t.lastSeen, t.events, t.interactions, t.noise);
+    return;
+  }
   for (const part of chunks(rows, ROWS_PER_STATEMENT)) {
     await tx.db
       .insertInto('attacker_targets')
