@@ -49,8 +49,9 @@ describe('decnet up', () => {
     running.push(sub);
     expect(await sub.exited).toBe(0);
     const topics = sub.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { topic: string }).topic);
-    // every worker of the build beats too (ingest, correlate, …): only heartbeats flow on an idle stack
-    expect(topics.every((t) => /^system\.[a-z]+\.health$/.test(t))).toBe(true);
+    // every worker of the build beats too (ingest, correlate, …): only heartbeats flow on an idle
+    // stack — and, on a first start, the ttp worker's announcements of the rules it loaded
+    expect(topics.every((t) => /^system\.[a-z]+\.health$/.test(t) || /^ttp\.rule\.reloaded\.[A-Za-z0-9_-]+$/.test(t))).toBe(true);
 
     up.child.kill('SIGINT');
     expect(await up.exited).toBe(0);
