@@ -12,14 +12,9 @@ import { reuseCases } from './cases-reuse.js';
 import { traversalCases } from './cases-traversal.js';
 
 export function runCorrelateSuite(name: string, result: HarnessResult): void {
-  if ('skip' in result) {
-    console.warn(`[correlate] skipping ${name}: ${result.skip}`);
-    describe.skip(`correlate on ${name} (${result.skip})`, () => it('skipped', () => undefined));
-    return;
-  }
   if ('fail' in result) {
     describe(`correlate on ${name}`, () =>
-      it('has its database (DECNET_REQUIRE_SERVICES=1)', () => {
+      it('has its database', () => {
         throw new Error(result.fail);
       }));
     return;

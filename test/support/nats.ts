@@ -1,6 +1,6 @@
 /**
  * Test support for everything that talks to a real nats-server: the probe (a missing
- * server fails the run under DECNET_REQUIRE_SERVICES=1 and skips it otherwise), names
+ * server fails the run), names
  * unique to one test (JetStream state persists on the server: CORRECTIONS #4.5), stream
  * clean-up, and a TCP proxy that can cut or refuse connections to provoke reconnects.
  */
@@ -36,15 +36,11 @@ function probe(url: string, timeoutMs = 1500): Promise<boolean> {
 }
 
 /**
- * True when nats-server answers. When it does not: throws under
- * DECNET_REQUIRE_SERVICES=1 (the file fails), else warns and returns false (skip).
+ * Resolves when nats-server answers; otherwise throws, so the file fails: a test of a real
+ * boundary never passes by not running (`.ci/run` starts the server).
  */
-export async function natsAvailable(): Promise<boolean> {
-  if (await probe(NATS_URL)) return true;
-  const why = `nats-server does not answer at ${NATS_URL}`;
-  if (process.env.DECNET_REQUIRE_SERVICES === '1') throw new Error(`${why}, and DECNET_REQUIRE_SERVICES=1 requires it`);
-  console.warn(`skipping NATS tests: ${why} (set DECNET_REQUIRE_SERVICES=1 to fail instead)`);
-  return false;
+export async function requireNats(): Promise<void> {
+  if (!(await probe(NATS_URL))) throw new Error(`nats-server does not answer at ${NATS_URL}: start it (see .ci/run) — the NATS tests need the real server`);
 }
 
 let serial = 0;

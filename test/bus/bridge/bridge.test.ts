@@ -12,7 +12,7 @@ import type { Msg } from '@nats-io/transport-node';
 import { startBroker, type Broker } from '../../../src/bus/broker/index.js';
 import { NatsBus, startBridge, UnixBus, bridgeSettings, serializeEnvelope, newEventId, type Bridge, type BridgeOptions, type BusEvent, type Subscription } from '../../../src/bus/index.js';
 import { drain, take, until } from '../../support/events.js';
-import { NATS_URL, natsAvailable, rawClient, startProxy, uniq } from '../../support/nats.js';
+import { NATS_URL, requireNats, rawClient, startProxy, uniq } from '../../support/nats.js';
 
 describe('bridge settings', () => {
   it('come from the command line and the environment, checked before anything starts', () => {
@@ -24,12 +24,12 @@ describe('bridge settings', () => {
   });
 });
 
-const up = await natsAvailable();
+await requireNats();
 
 /** Lets in-flight copies land before a "nothing more arrived" check. */
 const settle = (ms = 300): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-describe.skipIf(!up)('bridge between two hosts over NATS', () => {
+describe('bridge between two hosts over NATS', () => {
   const cleanups: Array<() => Promise<void> | void> = [];
   afterEach(async () => {
     for (const fn of cleanups.splice(0).reverse()) await fn();

@@ -9,10 +9,10 @@ import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { UnixBus } from '../../../src/bus/index.js';
 import { take, until } from '../../support/events.js';
-import { deleteStreams, ensureDist, NATS_URL, natsAvailable, rawClient, REPO, uniq } from '../../support/nats.js';
+import { deleteStreams, ensureDist, NATS_URL, requireNats, rawClient, REPO, uniq } from '../../support/nats.js';
 
 const BIN = join(REPO, 'bin/decnet.js');
-const up = await natsAvailable();
+await requireNats();
 
 /** The child's environment: its own home, and a stream and durable set of its own (never DECNET_EVENTS). */
 function env(home: string, root = 'unused'): NodeJS.ProcessEnv {
@@ -21,7 +21,7 @@ function env(home: string, root = 'unused'): NodeJS.ProcessEnv {
   return e;
 }
 
-describe.skipIf(!up)('decnet bus --bridge', () => {
+describe('decnet bus --bridge', () => {
   const cleanups: Array<() => Promise<void> | void> = [];
   beforeAll(() => ensureDist(['dist/src/cli/main.js', 'dist/src/cli/bus.js', 'dist/src/bus/bridge/bridge.js']), 180_000);
   afterEach(async () => {

@@ -8,7 +8,7 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import { BusConfigError, MemoryBus, MemoryHub, NatsBus, TopicError, type DurableMessage, type DurableSubscription } from '../../../src/bus/index.js';
 import { consumerName } from '../../../src/bus/durable/index.js';
 import { until } from '../../support/events.js';
-import { deleteStreams, NATS_URL, natsAvailable, rawClient, startProxy, testStream, uniq } from '../../support/nats.js';
+import { deleteStreams, NATS_URL, requireNats, rawClient, startProxy, testStream, uniq } from '../../support/nats.js';
 
 /** Takes `n` messages from a durable subscription (fails after a safety limit). */
 async function takeDurable(sub: DurableSubscription, n: number, safetyMs = 10_000): Promise<DurableMessage[]> {
@@ -64,9 +64,9 @@ describe('durable() on memory: at-most-once', () => {
   });
 });
 
-const up = await natsAvailable();
+await requireNats();
 
-describe.skipIf(!up)('durable() on NATS: at-least-once', () => {
+describe('durable() on NATS: at-least-once', () => {
   const streams: string[] = [];
   const buses: NatsBus[] = [];
   afterEach(async () => {

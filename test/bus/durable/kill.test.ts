@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { consumerName } from '../../../src/bus/durable/index.js';
 import { NatsBus } from '../../../src/bus/index.js';
 import { until } from '../../support/events.js';
-import { deleteStreams, ensureDist, NATS_URL, natsAvailable, rawClient, REPO, testStream, uniq } from '../../support/nats.js';
+import { deleteStreams, ensureDist, NATS_URL, requireNats, rawClient, REPO, testStream, uniq } from '../../support/nats.js';
 
 const DIST_INDEX = join(REPO, 'dist/src/bus/index.js');
 
@@ -34,9 +34,9 @@ for await (const m of d) {
 }
 `;
 
-const up = await natsAvailable();
+await requireNats();
 
-describe.skipIf(!up)('durable consumer killed mid-stream', () => {
+describe('durable consumer killed mid-stream', () => {
   const dir = mkdtempSync(join(tmpdir(), 'decnet-kill-'));
   const root = uniq('kill');
   const stream = testStream(root, 1000);

@@ -9,7 +9,7 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { pino } from 'pino';
 import { NatsBus, type Logger } from '../../../src/bus/index.js';
 import { consumerName, ensureStream, minimalCover } from '../../../src/bus/durable/index.js';
-import { deleteStreams, NATS_URL, natsAvailable, rawClient, testStream, uniq } from '../../support/nats.js';
+import { deleteStreams, NATS_URL, requireNats, rawClient, testStream, uniq } from '../../support/nats.js';
 
 describe('durable pattern helpers', () => {
   it('keeps only patterns no other covers', () => {
@@ -24,7 +24,7 @@ describe('durable pattern helpers', () => {
   });
 });
 
-const up = await natsAvailable();
+await requireNats();
 
 /** A logger that records warnings. */
 function recordingLog(): { log: Logger; warnings: string[] } {
@@ -36,7 +36,7 @@ function recordingLog(): { log: Logger; warnings: string[] } {
   return { log: pino({ level: 'info' }, { write }), warnings };
 }
 
-describe.skipIf(!up)('durable-topics stream on the server', () => {
+describe('durable-topics stream on the server', () => {
   let nc: NatsConnection;
   let jsm: JetStreamManager;
   const streams: string[] = [];

@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { BusConfigError, BusUnavailableError, getBus, NatsBus, readBusEnv, type Bus, type StateChange } from '../../../src/bus/index.js';
 import { take, until } from '../../support/events.js';
-import { NATS_URL, natsAvailable, rawClient, startProxy, testStream, uniq, type NatsProxy } from '../../support/nats.js';
+import { NATS_URL, requireNats, rawClient, startProxy, testStream, uniq, type NatsProxy } from '../../support/nats.js';
 
 const noStream = { ...testStream('unused'), patterns: [] };
 
@@ -65,9 +65,9 @@ describe('nats transport settings', () => {
   });
 });
 
-const up = await natsAvailable();
+await requireNats();
 
-describe.skipIf(!up)('nats transport against the server', () => {
+describe('nats transport against the server', () => {
   const open: Array<{ close(): Promise<unknown> }> = [];
   afterEach(async () => {
     for (const o of open.splice(0).reverse()) await o.close();

@@ -4,20 +4,13 @@
  * subject root of its own; the durable-topics stream is off, so this file leaves no
  * JetStream state behind.
  */
-import { describe, it } from 'vitest';
 import { NatsBus } from '../../../src/bus/index.js';
-import { natsAvailable, NATS_URL, testStream, uniq } from '../../support/nats.js';
+import { requireNats, NATS_URL, testStream, uniq } from '../../support/nats.js';
 import { runBusConformance } from './suite.js';
 
-const up = await natsAvailable();
+await requireNats();
 
-if (up) {
-  runBusConformance('nats', () => ({
-    capabilities: { delivers: true, keepsIds: true },
-    create: (opts) => new NatsBus({ ...opts, servers: NATS_URL, stream: { ...testStream(uniq('conf')), patterns: [] } }),
-  }));
-} else {
-  describe.skip('bus conformance: nats', () => {
-    it('needs a nats-server', () => undefined);
-  });
-}
+runBusConformance('nats', () => ({
+  capabilities: { delivers: true, keepsIds: true },
+  create: (opts) => new NatsBus({ ...opts, servers: NATS_URL, stream: { ...testStream(uniq('conf')), patterns: [] } }),
+}));

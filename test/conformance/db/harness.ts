@@ -1,8 +1,8 @@
 /**
  * Where the repository conformance suite runs: a temp SQLite file, or a PostgreSQL
  * schema of its own per test file (CORRECTIONS #5.8, "Across issues" 6), dropped
- * afterwards. PostgreSQL that cannot be reached skips the file with a message, or
- * fails it when DECNET_REQUIRE_SERVICES=1 (CI).
+ * afterwards. PostgreSQL that cannot be reached fails the suite with the reason: a test
+ * of the real database never passes by not running.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -26,7 +26,8 @@ export interface DbHarness {
   dispose(): Promise<void>;
 }
 
-export type HarnessResult = { readonly harness: DbHarness } | { readonly skip: string } | { readonly fail: string };
+/** A harness, or why its database cannot be reached (the suite then fails: nothing is skipped). */
+export type HarnessResult = { readonly harness: DbHarness } | { readonly fail: string };
 
 export const TEST_DATABASE_URL = process.env.DECNET_TEST_DATABASE_URL?.trim() || 'postgres://postgres@127.0.0.1:5432/test';
 
@@ -54,7 +55,7 @@ export async function postgresHarness(label: string): Promise<HarnessResult> {
   } catch (err) {
     await client.end().catch(() => undefined);
     const why = `PostgreSQL at ${url} is not reachable (${err instanceof Error ? err.message : String(err)}); set DECNET_TEST_DATABASE_URL or start it`;
-    return process.env.DECNET_REQUIRE_SERVICES === '1' ? { fail: why } : { skip: why };
+    return { fail: why };
   }
   const base = `decnet_t_${process.pid}_${Math.random().toString(36).slice(2, 8)}_${label}`.toLowerCase().replace(/[^a-z0-9_]/g, '_').slice(0, 50);
   const schemas: string[] = [];
@@ -81,17 +82,13 @@ export async function postgresHarness(label: string): Promise<HarnessResult> {
 }
 
 /**
- * `describe(title, body)` with the harness, or — when the database is missing — a skipped
- * block (locally) or one failing case (DECNET_REQUIRE_SERVICES=1), so suites need not
- * repeat that choice.
+ * `describe(title, body)` with the harness, or — when the database is missing — one failing
+ * case that says why.
  */
 export function describeWithDatabase(title: string, result: HarnessResult, body: (harness: DbHarness) => void): void {
-  if ('skip' in result) {
-    console.warn(`[${title}] skipping: ${result.skip}`);
-    describe.skip(`${title} (${result.skip})`, () => it('skipped', () => undefined));
-  } else if ('fail' in result) {
+  if ('fail' in result) {
     describe(title, () =>
-      it('has its database (DECNET_REQUIRE_SERVICES=1)', () => {
+      it('has its database', () => {
         throw new Error(result.fail);
       }));
   } else {

@@ -29,16 +29,9 @@ export interface SuiteContext {
 export const ISO6 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
 
 export function runRepositoryConformance(name: string, result: HarnessResult): void {
-  if ('skip' in result) {
-    console.warn(`[db conformance] skipping ${name}: ${result.skip}`);
-    describe.skip(`repository conformance: ${name} (${result.skip})`, () => {
-      it('skipped', () => undefined);
-    });
-    return;
-  }
   if ('fail' in result) {
     describe(`repository conformance: ${name}`, () => {
-      it('has its database (DECNET_REQUIRE_SERVICES=1)', () => {
+      it('has its database', () => {
         throw new Error(result.fail);
       });
     });

@@ -37,13 +37,8 @@ function log(over: Partial<NewLogRow> = {}): NewLogRow {
 }
 
 export function ingestRepositoryCases(name: string, result: HarnessResult): void {
-  if ('skip' in result) {
-    console.warn(`[ingest db] skipping ${name}: ${result.skip}`);
-    describe.skip(`ingest repositories: ${name} (${result.skip})`, () => it('skipped', () => undefined));
-    return;
-  }
   if ('fail' in result) {
-    describe(`ingest repositories: ${name}`, () => it('has its database (DECNET_REQUIRE_SERVICES=1)', () => Promise.reject(new Error(result.fail))));
+    describe(`ingest repositories: ${name}`, () => it('has its database', () => Promise.reject(new Error(result.fail))));
     return;
   }
   const { harness } = result;
