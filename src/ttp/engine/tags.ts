@@ -9,6 +9,7 @@ import { isoFromEpochMs } from '../../bus/index.js';
 import { ATTACK_VERSION } from '../catalog/version.js';
 import type { Input } from '../inputs/input.js';
 import { KINDS } from '../inputs/kinds.js';
+import type { NewTtpTag } from '../../db/repositories/ttp-types.js';
 import type { RuleSourceKind } from '../rule.js';
 import { TAG_NAMESPACE, uuidv5 } from './uuid.js';
 
@@ -34,33 +35,17 @@ export type Evidence = Record<string, unknown> & {
   truncated?: true;
 };
 
-export interface Tag {
-  readonly id: string;
-  readonly rule_id: string;
-  readonly rule_version: number;
+/**
+ * A tag: the row `ttp_tags` stores (its columns are the repository's contract, with the
+ * meanings of ttp.md §4.6: `technique_id` the parent, confidence to 4 decimals in [0.3, 1],
+ * `group_key` `[]` for single-input rules, `observed_at` the input's time), plus the
+ * technique as the emit wrote it, which names the tag in tests and in `decnet ttp eval`.
+ */
+export interface Tag extends NewTtpTag {
   readonly rule_source: RuleSourceKind;
   /** As written in the emit (`T1003.008`). */
   readonly technique: string;
-  /** The parent (`T1003`). */
-  readonly technique_id: string;
-  readonly sub_technique_id: string | null;
-  readonly tactic_id: string;
-  /** 4 decimals, in [0.3, 1]. */
-  readonly confidence: number;
-  readonly input_kind: string;
-  readonly input_id: string;
-  /** The aggregate or sequence key values; `[]` for single-input rules. */
-  readonly group_key: readonly unknown[];
-  readonly attacker_ip: string | null;
-  readonly attacker_uuid: string | null;
-  readonly identity_uuid: string | null;
-  readonly session_id: string | null;
-  readonly decky: string | null;
-  readonly service: string | null;
-  /** The input's time, `YYYY-MM-DDTHH:MM:SS.ffffffZ`. */
-  readonly observed_at: string;
   readonly evidence: Evidence;
-  readonly attack_version: string;
 }
 
 export function tagId(ruleId: string, technique: string, inputId: string, groupKey: readonly unknown[]): string {

@@ -13,25 +13,14 @@ import { validateText, withUnproven, type ApiValidation } from './rule-validatio
 /** Lowest precedence first (§5.1). */
 export const PRECEDENCE: readonly RuleSource[] = ['builtin', 'filesystem', 'database'];
 
-export interface RuleEntry {
+/** A rule as the API shows it: the catalogue row's columns under `id`, and what its text says of itself. */
+export type RuleEntry = Omit<RuleCatalogRow, 'rule_id' | 'instance' | 'updated_at'> & {
   readonly id: string;
-  readonly source: RuleSource | null;
-  readonly version: number | null;
-  readonly content_sha256: string | null;
-  readonly yaml: string | null;
-  readonly name: string | null;
-  readonly title: string | null;
-  readonly status: string | null;
   readonly pending: string | null;
   readonly description: string | null;
-  readonly inputs: readonly string[];
-  readonly emits: readonly Record<string, unknown>[];
   readonly evidence_fields: readonly string[];
   readonly test_count: number;
-  readonly candidates: readonly CandidateRecord[];
-  readonly last_error: RuleCatalogRow['last_error'];
-  readonly loaded_at: string | null;
-}
+};
 
 /** The valid candidate of the highest store below `database`, e.g. what takes over when the API's definition goes. */
 export function lowerEffective(entry: RuleEntry | undefined): { source: RuleSource; version: number | null } | null {
@@ -175,25 +164,8 @@ export class RuleViews {
 
   private fromCatalog(r: RuleCatalogRow): RuleEntry {
     const facts = r.yaml === null ? null : this.facts(r.content_sha256 ?? r.yaml, r.yaml);
-    return {
-      id: r.rule_id,
-      source: r.source,
-      version: r.version,
-      content_sha256: r.content_sha256,
-      yaml: r.yaml,
-      name: r.name,
-      title: r.title,
-      status: r.status,
-      pending: facts?.pending ?? null,
-      description: facts?.description ?? null,
-      inputs: r.inputs,
-      emits: r.emits,
-      evidence_fields: facts?.evidence_fields ?? [],
-      test_count: facts?.test_count ?? 0,
-      candidates: r.candidates,
-      last_error: r.last_error,
-      loaded_at: r.loaded_at,
-    };
+    const { rule_id: id, instance: _instance, updated_at: _updated, ...row } = r;
+    return { ...row, id, pending: facts?.pending ?? null, description: facts?.description ?? null, evidence_fields: facts?.evidence_fields ?? [], test_count: facts?.test_count ?? 0 };
   }
 
   private async buildFallback(ids: string[]): Promise<Map<string, RuleEntry>> {
