@@ -7,8 +7,10 @@
  * by timestamp then id, taken whole while under the caps.
  */
 import { randomUUID } from 'node:crypto';
+import { sql, type Selectable } from 'kysely';
 import type { AnalysisConfig } from '../config/index.js';
-import type { WriteTx } from '../db/index.js';
+import type { LogsTable, WriteTx } from '../db/index.js';
+import { sqlitePreparedIn } from '../db/repositories/prepared.js';
 import { commandText } from '../ingest/command-text.js';
 import type { AttackerState } from './attacker-state.js';
 import { toLogRow, type LogRow } from '../db/index.js';
@@ -71,26 +73,37 @@ export function capCommands(all: readonly SessionCommand[]): { commands: Session
 }
 
 /**
+ * `event_type = 'command'` is a literal in both forms so SQLite can use the partial index
+ * logs_session_commands (migration 20261230_000001). SQLite runs it prepared: ingest reads
+ * one session per `session_recorded` row, inside its batch.
+ */
+const SESSION_COMMAND_ROWS = `select * from logs where attacker_ip = ? and decky = ? and event_type = 'command' and id < ? and timestamp >= ? and timestamp <= ? order by timestamp, id`;
+
+async function commandRows(tx: WriteTx, ip: string, decky: string, beforeId: number, window: SessionWindow): Promise<Array<Selectable<LogsTable>>> {
+  const prepared = sqlitePreparedIn(tx, SESSION_COMMAND_ROWS);
+  if (prepared) return prepared.all(ip, decky, beforeId, window.startedAt, window.endedAt) as Array<Selectable<LogsTable>>;
+  return tx.db
+    .selectFrom('logs')
+    .selectAll()
+    .where('attacker_ip', '=', ip)
+    .where('decky', '=', decky)
+    .where('event_type', '=', sql.lit('command'))
+    .where('id', '<', beforeId)
+    .where('timestamp', '>=', window.startedAt)
+    .where('timestamp', '<=', window.endedAt)
+    .orderBy('timestamp')
+    .orderBy('id')
+    .execute();
+}
+
+/**
  * The command rows of a session, read in `tx`: those logged before its end row (lower
  * ids), so the list depends on the rows alone, not on when it is read — ingest's event,
  * the fold and a rebuild agree even when a late command lands in the window.
  */
 export async function sessionCommands(tx: WriteTx, end: SessionEnd, window: SessionWindow): Promise<SessionCommand[]> {
   if (end.attackerIp === null || end.decky === null) return [];
-  const rows = (
-    await tx.db
-      .selectFrom('logs')
-      .selectAll()
-      .where('attacker_ip', '=', end.attackerIp)
-      .where('decky', '=', end.decky)
-      .where('event_type', '=', 'command')
-      .where('id', '<', end.id)
-      .where('timestamp', '>=', window.startedAt)
-      .where('timestamp', '<=', window.endedAt)
-      .orderBy('timestamp')
-      .orderBy('id')
-      .execute()
-  ).map(toLogRow);
+  const rows = (await commandRows(tx, end.attackerIp, end.decky, end.id, window)).map(toLogRow);
   const sid = window.sessionId;
   const mine = rows.filter((r) => {
     const s = fieldText(r.fields, 'session', 'sid');

@@ -10,6 +10,7 @@
  */
 import { MAX_ENVELOPE_BYTES, topics } from '../bus/index.js';
 import { journalAndPublish, type LogRow, type WriteTx } from '../db/index.js';
+import { sqlitePreparedIn } from '../db/repositories/prepared.js';
 import { capCommands, sessionCommands, sessionWindow } from '../correlate/sessions.js';
 import type { IngestExtension } from './extension.js';
 
@@ -19,7 +20,9 @@ const SESSION_ENDED = topics.attacker(topics.ATTACKER_SESSION_ENDED);
 const ENVELOPE_SLACK = 4096;
 
 async function attackerUuid(tx: WriteTx, ip: string): Promise<string | null> {
-  const row = await tx.db.selectFrom('attackers').select('id').where('ip', '=', ip).executeTakeFirst();
+  // SQLite: prepared, as this runs once per session_recorded row inside the batch
+  const prepared = sqlitePreparedIn(tx, 'select id from attackers where ip = ?');
+  const row = prepared ? (prepared.get(ip) as { id: string } | undefined) : await tx.db.selectFrom('attackers').select('id').where('ip', '=', ip).executeTakeFirst();
   return row?.id ?? null;
 }
 
