@@ -7,9 +7,9 @@
  * by timestamp then id, taken whole while under the caps.
  */
 import { randomUUID } from 'node:crypto';
-import { sql, type Selectable } from 'kysely';
+import { sql, type Kysely, type Selectable } from 'kysely';
 import type { AnalysisConfig } from '../config/index.js';
-import type { LogsTable, WriteTx } from '../db/index.js';
+import type { Database, LogsTable, WriteTx } from '../db/index.js';
 import { sqlitePreparedIn } from '../db/repositories/prepared.js';
 import { commandText } from '../ingest/command-text.js';
 import type { AttackerState } from './attacker-state.js';
@@ -73,16 +73,16 @@ export function capCommands(all: readonly SessionCommand[]): { commands: Session
 }
 
 /**
- * `event_type = 'command'` is a literal in both forms so SQLite can use the partial index
- * logs_session_commands (migration 20261230_000001). SQLite runs it prepared: ingest reads
- * one session per `session_recorded` row, inside its batch.
+ * The command rows of one address on one decky in a window, logged before `beforeId`.
+ * `event_type = 'command'` is a literal in both forms so the planner can use the partial
+ * index logs_session_commands (migration 20261230_000001). SQLite runs the text prepared:
+ * ingest reads one session per `session_recorded` row, inside its batch.
  */
-const SESSION_COMMAND_ROWS = `select * from logs where attacker_ip = ? and decky = ? and event_type = 'command' and id < ? and timestamp >= ? and timestamp <= ? order by timestamp, id`;
+export const SESSION_COMMAND_ROWS = `select * from logs where attacker_ip = ? and decky = ? and event_type = 'command' and id < ? and timestamp >= ? and timestamp <= ? order by timestamp, id`;
 
-async function commandRows(tx: WriteTx, ip: string, decky: string, beforeId: number, window: SessionWindow): Promise<Array<Selectable<LogsTable>>> {
-  const prepared = sqlitePreparedIn(tx, SESSION_COMMAND_ROWS);
-  if (prepared) return prepared.all(ip, decky, beforeId, window.startedAt, window.endedAt) as Array<Selectable<LogsTable>>;
-  return tx.db
+/** SESSION_COMMAND_ROWS as a kysely query (PostgreSQL). */
+export function sessionCommandRowsQuery(db: Kysely<Database>, ip: string, decky: string, beforeId: number, window: SessionWindow) {
+  return db
     .selectFrom('logs')
     .selectAll()
     .where('attacker_ip', '=', ip)
@@ -92,8 +92,13 @@ async function commandRows(tx: WriteTx, ip: string, decky: string, beforeId: num
     .where('timestamp', '>=', window.startedAt)
     .where('timestamp', '<=', window.endedAt)
     .orderBy('timestamp')
-    .orderBy('id')
-    .execute();
+    .orderBy('id');
+}
+
+async function commandRows(tx: WriteTx, ip: string, decky: string, beforeId: number, window: SessionWindow): Promise<Array<Selectable<LogsTable>>> {
+  const prepared = sqlitePreparedIn(tx, SESSION_COMMAND_ROWS);
+  if (prepared) return prepared.all(ip, decky, beforeId, window.startedAt, window.endedAt) as Array<Selectable<LogsTable>>;
+  return sessionCommandRowsQuery(tx.db, ip, decky, beforeId, window).execute();
 }
 
 /**

@@ -3,9 +3,11 @@
  * temp SQLite file and on a PostgreSQL schema of this file's own (CORRECTIONS #5.8).
  */
 import { join } from 'node:path';
+import { CompiledQuery, sql } from 'kysely';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { FakeClock, MemoryBus, MemoryHub, silentLogger, type BusEvent } from '../../../src/bus/index.js';
 import { loadConfig } from '../../../src/config/index.js';
+import { SESSION_COMMAND_ROWS, sessionCommandRowsQuery } from '../../../src/correlate/sessions.js';
 import type { Db, NewLogRow } from '../../../src/db/index.js';
 import { ingestFile } from '../../../src/ingest/index.js';
 import type { HarnessResult } from '../../conformance/db/harness.js';
@@ -90,6 +92,22 @@ export function ingestRepositoryCases(name: string, result: HarnessResult): void
       expect(all.logs.map((l) => l.timestamp)).toEqual(['2026-05-01T12:00:04.000000Z', '2026-05-01T12:00:03.000000Z']);
       expect((await db.repos.logs.list({ decky: 'decky-01', attackerIp: '198.51.100.23', since: '2026-05-01T12:00:01.500000Z' }, { limit: 10, offset: 0 })).logs.map((l) => l.eventType)).toEqual(['command']);
       expect((await db.repos.logs.list({ eventType: 'login_attempt', until: '2026-05-01T12:00:02.000000Z' }, { limit: 10, offset: 0 })).total).toBe(2);
+    });
+
+    it("a session's command lookup reads the partial index logs_session_commands", async () => {
+      const window = { startedAt: '2026-05-01T12:00:00.000000Z', endedAt: '2026-05-01T12:10:00.000000Z' } as const;
+      const plan = await db.write(async (tx) => {
+        if (tx.dialect === 'sqlite') {
+          const { rows } = await tx.db.executeQuery<{ detail: string }>(CompiledQuery.raw(`explain query plan ${SESSION_COMMAND_ROWS}`, ['198.51.100.23', 'decky-01', 1000, window.startedAt, window.endedAt]));
+          return rows.map((r) => r.detail).join('\n');
+        }
+        // the test table is tiny: forbid the sequential scan so the plan shows which index serves the query
+        await sql`set local enable_seqscan = off`.execute(tx.db);
+        const query = sessionCommandRowsQuery(tx.db, '198.51.100.23', 'decky-01', 1000, { ...window, sessionId: null, durationS: 600 }).compile();
+        const { rows } = await tx.db.executeQuery<{ 'QUERY PLAN': string }>(CompiledQuery.raw(`explain ${query.sql}`, [...query.parameters]));
+        return rows.map((r) => r['QUERY PLAN']).join('\n');
+      });
+      expect(plan).toContain('logs_session_commands');
     });
 
     it('unparsed lines', async () => {
