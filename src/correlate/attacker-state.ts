@@ -5,10 +5,11 @@
  */
 import type { Statement } from 'better-sqlite3';
 import type { Selectable } from 'kysely';
-import { fromDbBool, fromDbInt, isoFromDb, type WriteTx } from '../db/index.js';
+import { fromDbBool, fromDbInt, type WriteTx } from '../db/index.js';
 import type { AttackersTable } from '../db/correlate-tables.js';
 import { sqlitePreparedIn } from '../db/repositories/prepared.js';
 import { chunks, fromDbJson, IN_LIST, jsonText, ROWS_PER_STATEMENT } from './sql.js';
+import { storedTime } from './time.js';
 
 export interface AttackerState {
   readonly id: string;
@@ -47,7 +48,51 @@ interface StoredRow {
   readonly scoredSummary: unknown;
 }
 
-function toState(r: Selectable<AttackersTable>): AttackerState {
+/** The columns the fold reads: those it owns (`updated_at` it only writes), with the key, the address and the creation time. */
+const LOADED_COLUMNS = [
+  'id',
+  'ip',
+  'first_seen',
+  'last_seen',
+  'event_count',
+  'decky_count',
+  'service_count',
+  'is_traversal',
+  'traversal_path',
+  'credential_count',
+  'fingerprint_count',
+  'session_count',
+  'command_count',
+  'bounty_count',
+  'behavior_class',
+  'behavior',
+  'behavior_computed_at',
+  'scored_summary',
+  'scored_published_at',
+  'scored_dirty',
+  'created_at',
+] as const satisfies ReadonlyArray<keyof AttackersTable>;
+
+type LoadedRow = Pick<Selectable<AttackersTable>, (typeof LOADED_COLUMNS)[number]>;
+
+/**
+ * SQLite: the row with this `key`, or undefined. Fewer columns than `*` (each one read
+ * costs its JS value), read as an array and named here: cheaper than the driver's
+ * named rows.
+ */
+function lookup(tx: WriteTx, key: 'ip' | 'id'): ((value: string) => LoadedRow | undefined) | undefined {
+  const statement = sqlitePreparedIn(tx, `select ${LOADED_COLUMNS.join(', ')} from attackers where ${key} = ?`)?.raw(true);
+  if (!statement) return undefined;
+  return (value) => {
+    const values = statement.get(value) as unknown[] | undefined;
+    if (values === undefined) return undefined;
+    const row: Record<string, unknown> = {};
+    LOADED_COLUMNS.forEach((c, i) => (row[c] = values[i]));
+    return row as LoadedRow;
+  };
+}
+
+function toState(r: LoadedRow): AttackerState {
   const eventCount = fromDbInt(r.event_count);
   const state: AttackerState = {
     id: r.id,
@@ -55,8 +100,8 @@ function toState(r: Selectable<AttackersTable>): AttackerState {
     isNew: false,
     eventCountBefore: eventCount,
     eventCount,
-    firstSeen: r.first_seen === null ? null : isoFromDb(r.first_seen),
-    lastSeen: r.last_seen === null ? null : isoFromDb(r.last_seen),
+    firstSeen: r.first_seen === null ? null : storedTime(r.first_seen),
+    lastSeen: r.last_seen === null ? null : storedTime(r.last_seen),
     commandCount: r.command_count,
     deckyCount: r.decky_count,
     serviceCount: r.service_count,
@@ -68,11 +113,11 @@ function toState(r: Selectable<AttackersTable>): AttackerState {
     bountyCount: r.bounty_count,
     behaviorClass: r.behavior_class,
     behavior: fromDbJson(r.behavior),
-    behaviorComputedAt: r.behavior_computed_at === null ? null : isoFromDb(r.behavior_computed_at),
+    behaviorComputedAt: r.behavior_computed_at === null ? null : storedTime(r.behavior_computed_at),
     scoredSummary: fromDbJson(r.scored_summary),
-    scoredPublishedAt: r.scored_published_at === null ? null : isoFromDb(r.scored_published_at),
+    scoredPublishedAt: r.scored_published_at === null ? null : storedTime(r.scored_published_at),
     scoredDirty: fromDbBool(r.scored_dirty),
-    createdAt: isoFromDb(r.created_at),
+    createdAt: storedTime(r.created_at),
   };
   state.stored = { values: r, behavior: state.behavior, scoredSummary: state.scoredSummary };
   return state;
@@ -111,16 +156,16 @@ export function newAttackerState(id: string, ip: string, now: string): AttackerS
 export async function loadAttackersByIp(tx: WriteTx, ips: readonly string[]): Promise<Map<string, AttackerState>> {
   const out = new Map<string, AttackerState>();
   // SQLite: one prepared lookup per IP beats compiling and preparing a 500-value IN list each batch
-  const byIp = sqlitePreparedIn(tx, 'select * from attackers where ip = ?');
+  const byIp = lookup(tx, 'ip');
   if (byIp) {
     for (const ip of ips) {
-      const r = byIp.get(ip) as Selectable<AttackersTable> | undefined;
+      const r = byIp(ip);
       if (r) out.set(r.ip, toState(r));
     }
     return out;
   }
   for (const part of chunks(ips, IN_LIST)) {
-    const rows = await tx.db.selectFrom('attackers').selectAll().where('ip', 'in', part).execute();
+    const rows = await tx.db.selectFrom('attackers').select(LOADED_COLUMNS).where('ip', 'in', part).execute();
     for (const r of rows) out.set(r.ip, toState(r));
   }
   return out;
@@ -129,15 +174,15 @@ export async function loadAttackersByIp(tx: WriteTx, ips: readonly string[]): Pr
 /** Stored rows by id (the dirty sweep). */
 export async function loadAttackersById(tx: WriteTx, ids: readonly string[]): Promise<AttackerState[]> {
   const out: AttackerState[] = [];
-  const byId = sqlitePreparedIn(tx, 'select * from attackers where id = ?');
+  const byId = lookup(tx, 'id');
   if (byId) {
     for (const id of [...ids].sort()) {
-      const r = byId.get(id) as Selectable<AttackersTable> | undefined;
+      const r = byId(id);
       if (r) out.push(toState(r));
     }
     return out;
   }
-  for (const part of chunks(ids, IN_LIST)) out.push(...(await tx.db.selectFrom('attackers').selectAll().where('id', 'in', part).orderBy('id').execute()).map(toState));
+  for (const part of chunks(ids, IN_LIST)) out.push(...(await tx.db.selectFrom('attackers').select(LOADED_COLUMNS).where('id', 'in', part).orderBy('id').execute()).map(toState));
   return out;
 }
 

@@ -16,28 +16,11 @@ import { fromDbInt, isoFromDb, type LogRow, type WriteTx } from '../db/index.js'
 import { sqlitePreparedIn } from '../db/repositories/prepared.js';
 import type { AttackerState } from './attacker-state.js';
 import { BEHAVIOR_WINDOW, computeBehavior } from './behavior.js';
+import { layoutOf, TRAVERSAL_SEPARATOR, type TargetLayout, type TargetRow } from './deckies.js';
 import { jsonObject } from './inputs.js';
-import { chunks, IN_LIST } from './sql.js';
+import { chunks, IN_LIST, inValues } from './sql.js';
+import { storedTime } from './time.js';
 import { MUTATION_EVENT_TYPE } from './vocabulary.js';
-
-/** Separates deckies in `traversal_path`. */
-export const TRAVERSAL_SEPARATOR = ' → ';
-
-interface TargetRow {
-  readonly decky: string;
-  readonly service: string;
-  readonly firstSeen: string;
-}
-
-/** Deckies in first-contact order (earliest target, then name). */
-export function firstContactOrder(targets: readonly TargetRow[]): string[] {
-  const first = new Map<string, string>();
-  for (const t of targets) {
-    const seen = first.get(t.decky);
-    if (seen === undefined || t.firstSeen < seen) first.set(t.decky, t.firstSeen);
-  }
-  return [...first.entries()].sort((a, b) => (a[1] < b[1] ? -1 : a[1] > b[1] ? 1 : a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)).map(([d]) => d);
-}
 
 async function countBy(rows: Promise<Array<{ key: string | null; n: number | string | bigint }>>): Promise<Map<string, number>> {
   const out = new Map<string, number>();
@@ -59,16 +42,11 @@ function perKey(tx: WriteTx, text: string) {
   return sqlitePreparedIn(tx, text);
 }
 
-/** SQLite: `n` of the one-row count `statement` returns for `args`. */
-function countOf(statement: NonNullable<ReturnType<typeof perKey>>, ...args: unknown[]): number {
-  return fromDbInt((statement.get(...args) as { n: number }).n);
-}
-
 async function targetsOf(tx: WriteTx, ids: readonly string[]): Promise<Map<string, TargetRow[]>> {
   const out = new Map<string, TargetRow[]>();
   const byId = perKey(tx, 'select decky, service, first_seen from attacker_targets where attacker_id = ?');
   if (byId) {
-    for (const id of ids) out.set(id, (byId.all(id) as Array<{ decky: string; service: string; first_seen: string }>).map((r) => ({ decky: r.decky, service: r.service, firstSeen: isoFromDb(r.first_seen) })));
+    for (const id of ids) out.set(id, (byId.all(id) as Array<{ decky: string; service: string; first_seen: string }>).map((r) => ({ decky: r.decky, service: r.service, firstSeen: storedTime(r.first_seen) })));
     return out;
   }
   for (const part of chunks(ids, IN_LIST)) {
@@ -82,23 +60,11 @@ async function targetsOf(tx: WriteTx, ids: readonly string[]): Promise<Map<strin
   return out;
 }
 
-const COUNT_CREDENTIALS = 'select count(*) as n from credentials where attacker_ip = ? and (decky is null or substr(decky, 1, ?) <> ?)';
-const COUNT_FINGERPRINTS = 'select count(*) as n from (select distinct kind, port, value from fingerprint_observations where attacker_ip = ?)';
-const COUNT_ARTIFACTS = 'select count(*) as n from artifacts where attacker_ip = ?';
-
+/** The bounty's parts per IP: one grouped query per table and list. */
 async function bountyCounts(tx: WriteTx, ips: readonly string[], prefix: string) {
   const credentials = new Map<string, number>();
   const fingerprints = new Map<string, number>();
   const artifacts = new Map<string, number>();
-  const [cred, fp, art] = [perKey(tx, COUNT_CREDENTIALS), perKey(tx, COUNT_FINGERPRINTS), perKey(tx, COUNT_ARTIFACTS)];
-  if (cred && fp && art) {
-    for (const ip of ips) {
-      credentials.set(ip, countOf(cred, ip, prefix.length, prefix));
-      fingerprints.set(ip, countOf(fp, ip));
-      artifacts.set(ip, countOf(art, ip));
-    }
-    return { credentials, fingerprints, artifacts };
-  }
   for (const part of chunks(ips, IN_LIST)) {
     const merge = (into: Map<string, number>, from: Map<string, number>): void => from.forEach((v, k) => into.set(k, v));
     merge(
@@ -107,7 +73,7 @@ async function bountyCounts(tx: WriteTx, ips: readonly string[], prefix: string)
         tx.db
           .selectFrom('credentials')
           .select((eb) => ['attacker_ip as key', eb.fn.countAll<number>().as('n')])
-          .where('attacker_ip', 'in', part)
+          .where('attacker_ip', 'in', inValues(tx.dialect, part))
           .where(notInternal('decky', prefix))
           .groupBy('attacker_ip')
           .execute(),
@@ -117,7 +83,7 @@ async function bountyCounts(tx: WriteTx, ips: readonly string[], prefix: string)
       fingerprints,
       await countBy(
         tx.db
-          .selectFrom((eb) => eb.selectFrom('fingerprint_observations').select(['attacker_ip', 'kind', 'port', 'value']).distinct().where('attacker_ip', 'in', part).as('d'))
+          .selectFrom((eb) => eb.selectFrom('fingerprint_observations').select(['attacker_ip', 'kind', 'port', 'value']).distinct().where('attacker_ip', 'in', inValues(tx.dialect, part)).as('d'))
           .select((eb) => ['d.attacker_ip as key', eb.fn.countAll<number>().as('n')])
           .groupBy('d.attacker_ip')
           .execute(),
@@ -129,7 +95,7 @@ async function bountyCounts(tx: WriteTx, ips: readonly string[], prefix: string)
         tx.db
           .selectFrom('artifacts')
           .select((eb) => ['attacker_ip as key', eb.fn.countAll<number>().as('n')])
-          .where('attacker_ip', 'in', part)
+          .where('attacker_ip', 'in', inValues(tx.dialect, part))
           .groupBy('attacker_ip')
           .execute(),
       ),
@@ -138,18 +104,14 @@ async function bountyCounts(tx: WriteTx, ips: readonly string[], prefix: string)
   return { credentials, fingerprints, artifacts };
 }
 
+/** Sessions per attacker id: one grouped query per list. */
 async function sessionCounts(tx: WriteTx, ids: readonly string[]): Promise<Map<string, number>> {
   const out = new Map<string, number>();
-  const count = perKey(tx, 'select count(*) as n from attacker_sessions where attacker_id = ?');
-  if (count) {
-    for (const id of ids) out.set(id, countOf(count, id));
-    return out;
-  }
   for (const part of chunks(ids, IN_LIST)) {
     const rows = await tx.db
       .selectFrom('attacker_sessions')
       .select((eb) => ['attacker_id as key', eb.fn.countAll<number>().as('n')])
-      .where('attacker_id', 'in', part)
+      .where('attacker_id', 'in', inValues(tx.dialect, part))
       .groupBy('attacker_id')
       .execute();
     for (const r of rows) out.set(r.key, fromDbInt(r.n));
@@ -161,7 +123,7 @@ async function sessionCounts(tx: WriteTx, ids: readonly string[]): Promise<Map<s
 async function userAgentTools(tx: WriteTx, ips: readonly string[]): Promise<Map<string, string[]>> {
   const out = new Map<string, string[]>();
   for (const part of chunks(ips, IN_LIST)) {
-    const rows = await tx.db.selectFrom('fingerprint_observations').select(['attacker_ip', 'details']).where('kind', '=', 'http_useragent').where('attacker_ip', 'in', part).orderBy('id').execute();
+    const rows = await tx.db.selectFrom('fingerprint_observations').select(['attacker_ip', 'details']).where('kind', '=', 'http_useragent').where('attacker_ip', 'in', inValues(tx.dialect, part)).orderBy('id').execute();
     for (const r of rows) {
       const tool = jsonObject(r.details).tool;
       if (typeof tool !== 'string' || tool === '' || r.attacker_ip === null) continue;
@@ -217,47 +179,37 @@ function samplesOf(rows: readonly SampleRow[]) {
   return [...rows].reverse().map((r) => ({ ts: Date.parse(isoFromDb(r.timestamp)), service: r.service ?? '' }));
 }
 
-/** The targets `rows` give (as the fold upserts them): one per decky and service, its earliest row. */
-function batchTargets(rows: readonly LogRow[]): TargetRow[] {
-  const byKey = new Map<string, TargetRow>();
-  for (const r of rows) {
-    if (r.decky === null || r.decky === '') continue;
-    const service = r.service ?? '';
-    const key = `${r.decky}\u0000${service}`;
-    const seen = byKey.get(key);
-    if (seen === undefined || r.timestamp < seen.firstSeen) byKey.set(key, { decky: r.decky, service, firstSeen: r.timestamp });
-  }
-  return [...byKey.values()];
-}
-
 function behaviorDue(s: AttackerState, nowMs: number, intervalSecs: number): boolean {
   if (s.eventCount === 0) return false;
   if (s.behaviorComputedAt === null || intervalSecs === 0) return true;
   return nowMs - Date.parse(s.behaviorComputedAt) >= intervalSecs * 1000;
 }
 
+/** The layouts of these attackers from all their stored targets. */
+async function storedLayouts(tx: WriteTx, ids: readonly string[]): Promise<Map<string, TargetLayout>> {
+  const targets = await targetsOf(tx, ids);
+  return new Map(ids.map((id) => [id, layoutOf(targets.get(id) ?? [])]));
+}
+
 /**
  * Recomputes the derived columns of `states` in place (the caller saves them).
  * `batchRows` are the counted rows of this batch per IP, in id order: for an attacker
  * with no counted row before the batch they are all its rows, so its behaviour needs
- * no query.
+ * no query. `appended` holds the layouts known without reading the targets back
+ * (deckies.ts appendedLayouts, taken before the batch was folded).
  */
-export async function refreshDerived(tx: WriteTx, states: readonly AttackerState[], settings: AnalysisConfig, now: string, batchRows: ReadonlyMap<string, readonly LogRow[]> = new Map()): Promise<void> {
+export async function refreshDerived(tx: WriteTx, states: readonly AttackerState[], settings: AnalysisConfig, now: string, batchRows: ReadonlyMap<string, readonly LogRow[]>, appended: ReadonlyMap<string, TargetLayout>): Promise<void> {
   const ids = states.map((s) => s.id);
-  const ips = states.map((s) => s.ip);
   const prefix = settings.internalDeckyPrefix;
-  // an attacker inserted by this batch has no targets but the batch's: no need to read them back
-  const targets = await targetsOf(tx, states.filter((s) => !s.isNew).map((s) => s.id));
-  for (const s of states) if (s.isNew) targets.set(s.id, batchTargets(batchRows.get(s.ip) ?? []));
-  const [bounty, sessions] = [await bountyCounts(tx, ips, prefix), await sessionCounts(tx, ids)];
+  const layouts = new Map([...appended, ...(await storedLayouts(tx, ids.filter((id) => !appended.has(id))))]);
+  const [bounty, sessions] = [await bountyCounts(tx, states.map((s) => s.ip), prefix), await sessionCounts(tx, ids)];
   const nowMs = Date.parse(now);
   const due = states.filter((s) => behaviorDue(s, nowMs, settings.behaviorIntervalSecs));
   const tools = due.length > 0 ? await userAgentTools(tx, due.map((s) => s.ip)) : new Map<string, string[]>();
   for (const s of states) {
-    const list = targets.get(s.id) ?? [];
-    const deckies = firstContactOrder(list);
+    const { deckies, services } = layouts.get(s.id) as TargetLayout;
     s.deckyCount = deckies.length;
-    s.serviceCount = new Set(list.map((t) => t.service).filter((x) => x !== '')).size;
+    s.serviceCount = services;
     s.isTraversal = deckies.length >= settings.traversalMinDeckies;
     s.traversalPath = s.isTraversal ? deckies.join(TRAVERSAL_SEPARATOR) : null;
     s.credentialCount = bounty.credentials.get(s.ip) ?? 0;

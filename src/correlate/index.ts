@@ -10,7 +10,7 @@ export { CORRELATE_WORKER } from './cursors.js';
 export { runRebuild, type RebuildDeps, type RebuildResult } from './rebuild.js';
 export { computeBehavior, classify, BEHAVIOR_CLASSES, type Behavior, type BehaviorClass } from './behavior.js';
 export { INTERACTION_EVENT_TYPES, NOISE_EVENT_TYPES, COMMAND_EVENT_TYPES, activityKind, isInternalDecky, isInternalRow } from './vocabulary.js';
-export { TRAVERSAL_SEPARATOR, firstContactOrder } from './derived.js';
+export { TRAVERSAL_SEPARATOR, firstContactOrder } from './deckies.js';
 export { attackerTraversal, type Traversal, type TraversalHop, type TraversalMutation } from './traversal.js';
 export type { ObservedPayload } from './profiles.js';
 export type { ScoredPayload } from './scored.js';

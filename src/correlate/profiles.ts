@@ -5,18 +5,19 @@
  *    deckies (§0.4) or `internal:*` sources only create a missing attacker;
  * 2. per IP: counted rows, min/max timestamp, per (decky, service) counts split into
  *    interactions, noise and scans;
- * 3. new attackers are inserted, `attacker_targets` upserted by increment, sessions (§2)
- *    inserted, then counts, traversal and behaviour recomputed for touched attackers
- *    (derived.ts) and `attacker.scored` decided (scored.ts);
+ * 3. `attacker_targets` upserted by increment, sessions (§2) inserted, then counts,
+ *    traversal and behaviour recomputed for touched attackers (derived.ts, deckies.ts)
+ *    and `attacker.scored` decided (scored.ts); new attackers are inserted (first on
+ *    PostgreSQL, whole at the end on SQLite: deferForeignKeys) and the others saved;
  * 4. an attacker's first counted row queues `attacker.observed`: the count moving off 0
  *    is in the same transaction as the cursor, so nothing re-fires it.
  */
-import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import type { WriteTx } from '../db/index.js';
 import type { AnalysisConfig } from '../config/index.js';
-import { sqlitePreparedIn } from '../db/repositories/prepared.js';
+import { sqlitePreparedIn, uuidv7 } from '../db/repositories/prepared.js';
 import { insertAttackers, loadAttackersByIp, newAttackerState, saveAttackers, type AttackerState } from './attacker-state.js';
+import { appendedLayouts } from './deckies.js';
 import { refreshDerived } from './derived.js';
 import type { LogRow } from './inputs.js';
 import { decideScored, settleReplayed, type ScoredPayload } from './scored.js';
@@ -133,6 +134,18 @@ async function upsertTargets(tx: WriteTx, rows: ReadonlyArray<{ attackerId: stri
   }
 }
 
+/**
+ * SQLite: defers this transaction's foreign-key checks to its commit, so that new
+ * attackers can be inserted once, whole, after the targets and sessions that reference
+ * them: inserted first and saved again, every new row grew in place. PostgreSQL's keys
+ * are not deferrable (there the rows go in first). Returns whether it deferred them.
+ */
+function deferForeignKeys(tx: WriteTx): boolean {
+  const pragma = sqlitePreparedIn(tx, 'pragma defer_foreign_keys = on');
+  pragma?.run();
+  return pragma !== undefined;
+}
+
 function observedPayload(s: AttackerState, first: LogRow): ObservedPayload {
   return { attacker_uuid: s.id, attacker_ip: s.ip, decky: first.decky ?? '', service: first.service ?? '', event_type: first.eventType ?? '', first_seen: first.timestamp };
 }
@@ -153,10 +166,16 @@ export async function foldLogRows(tx: WriteTx, rows: readonly LogRow[], settings
   const created: AttackerState[] = [];
   for (const ip of ips) {
     if (states.has(ip)) continue;
-    const s = newAttackerState(randomUUID(), ip, now);
+    // time-ordered ids: the attackers a batch creates sit together in the indexes on `id`
+    // (their targets' key among them), so later batches touch fewer pages
+    const s = newAttackerState(uuidv7(tx.clock.now()), ip, now);
     states.set(ip, s);
     created.push(s);
   }
+  const batchRows = new Map([...groups.values()].map((g) => [g.ip, g.counted]));
+  const deltas = new Map([...groups.values()].map((g) => [g.ip, targetDeltas(g.counted)]));
+  // before the rows are folded into the states and their targets upserted: it reads both as stored
+  const appended = appendedLayouts(tx, [...states.values()], deltas, settings.traversalMinDeckies);
 
   const targets: Array<{ attackerId: string; t: TargetDelta }> = [];
   const observed: ObservedPayload[] = [];
@@ -173,17 +192,19 @@ export async function foldLogRows(tx: WriteTx, rows: readonly LogRow[], settings
     }
     s.scoredDirty = true;
     if (s.eventCountBefore === 0 && !replay) observed.push(observedPayload(s, g.counted[0] as LogRow));
-    for (const t of targetDeltas(g.counted)) targets.push({ attackerId: s.id, t });
+    for (const t of deltas.get(g.ip) ?? []) targets.push({ attackerId: s.id, t });
   }
 
-  await insertAttackers(tx, created, now);
+  const insertLast = deferForeignKeys(tx);
+  if (!insertLast) await insertAttackers(tx, created, now);
   await upsertTargets(tx, targets);
   const sessions = await foldSessions(tx, rows, states, settings, replay);
   const touched = [...states.values()];
-  await refreshDerived(tx, touched, replay ? { ...settings, behaviorIntervalSecs: 0 } : settings, now, new Map([...groups.values()].map((g) => [g.ip, g.counted])));
+  await refreshDerived(tx, touched, replay ? { ...settings, behaviorIntervalSecs: 0 } : settings, now, batchRows, appended);
   let scored: ScoredPayload[] = [];
   if (replay) settleReplayed(touched);
   else scored = decideScored(touched, settings, tx.clock.now(), now);
-  await saveAttackers(tx, touched, now);
+  if (insertLast) await insertAttackers(tx, created, now);
+  await saveAttackers(tx, insertLast ? touched.filter((s) => !s.isNew) : touched, now);
   return { observed, scored, created: created.length, touched: touched.length, counted, sessions };
 }

@@ -8,8 +8,9 @@
  * Growth always brings a new credential row (a new target, attacker or principal
  * changes ingest's upsert key; a repeat only bumps its count), so a batch of credential
  * rows names every key that may have grown. Per touched key, in the batch transaction:
- * read its targets and attackers from `credentials` (§0.5 index); under the threshold
- * store nothing; else insert missing child rows, upsert the finding and journal
+ * count its distinct targets in `credentials` (§0.5 index); under the threshold store
+ * nothing; else read its targets and attackers, insert missing child rows, upsert the
+ * finding and journal
  * `credential.reuse.detected` with the reason — `new`, `new_targets`, `new_attackers` —
  * or nothing when neither grew: at most one event per finding per batch, with the final
  * state, never on an unchanged re-run.
@@ -20,7 +21,7 @@ import { topics } from '../bus/index.js';
 import type { AnalysisConfig } from '../config/index.js';
 import { fromDbInt, isoFromDb, journalAndPublish, type WriteTx } from '../db/index.js';
 import type { Credential, LogRow } from '../db/index.js';
-import { chunks, greatest, IN_LIST, least, ROWS_PER_STATEMENT } from './sql.js';
+import { chunks, greatest, IN_LIST, inValues, least, ROWS_PER_STATEMENT } from './sql.js';
 import { isInternalDecky, isInternalRow } from './vocabulary.js';
 
 /** Entries per list in `credential.reuse.detected` (`truncated` when cut). */
@@ -82,6 +83,34 @@ function capped<T>(items: T[], compare: (a: T, b: T) => number): { list: T[]; cu
   return { list: sorted.slice(0, REUSE_LIST_MAX), cut: sorted.length > REUSE_LIST_MAX };
 }
 
+/** The text of the touched key a credential row counts for; undefined for an internal decky's row or another key. */
+function touchedKey(r: { secret_sha256: string; secret_kind: string; principal: string | null; decky: string }, keys: ReadonlyMap<string, ReuseKey>, settings: AnalysisConfig): string | undefined {
+  if (isInternalDecky(r.decky, settings.internalDeckyPrefix)) return undefined;
+  const text = keyText({ sha: r.secret_sha256, kind: r.secret_kind, principalKey: principalKey(r.principal, settings.reuseAcrossPrincipals) });
+  return keys.has(text) ? text : undefined;
+}
+
+/**
+ * The touched keys on at least `reuseMinTargets` counted targets, from one read of
+ * distinct targets per hash list: keys under the threshold (a secret tried on one
+ * target so far) never have their rows read whole.
+ */
+async function qualifyingKeys(tx: WriteTx, keys: ReadonlyMap<string, ReuseKey>, settings: AnalysisConfig): Promise<Map<string, ReuseKey>> {
+  const targets = new Map<string, Set<string>>();
+  const hashes = [...new Set([...keys.values()].map((k) => k.sha))];
+  for (const part of chunks(hashes, IN_LIST)) {
+    const rows = await tx.db.selectFrom('credentials').select(['secret_sha256', 'secret_kind', 'principal', 'decky', 'service']).distinct().where('secret_sha256', 'in', inValues(tx.dialect, part)).execute();
+    for (const r of rows) {
+      const text = touchedKey(r, keys, settings);
+      if (text === undefined) continue;
+      let set = targets.get(text);
+      if (!set) targets.set(text, (set = new Set()));
+      set.add(`${r.decky}\u0000${r.service}`);
+    }
+  }
+  return new Map([...keys].filter(([text]) => (targets.get(text)?.size ?? 0) >= settings.reuseMinTargets));
+}
+
 /** Every credential row of the touched keys (counted deckies only), grouped per key. */
 async function keyStates(tx: WriteTx, keys: ReadonlyMap<string, ReuseKey>, settings: AnalysisConfig): Promise<Map<string, KeyState>> {
   const out = new Map<string, KeyState>();
@@ -90,14 +119,13 @@ async function keyStates(tx: WriteTx, keys: ReadonlyMap<string, ReuseKey>, setti
     const rows = await tx.db
       .selectFrom('credentials')
       .select(['secret_sha256', 'secret_kind', 'principal', 'attacker_ip', 'attacker_id', 'decky', 'service', 'count', 'first_seen', 'last_seen'])
-      .where('secret_sha256', 'in', part)
+      .where('secret_sha256', 'in', inValues(tx.dialect, part))
       .orderBy('seq')
       .execute();
     for (const r of rows) {
-      if (isInternalDecky(r.decky, settings.internalDeckyPrefix)) continue;
-      const key: ReuseKey = { sha: r.secret_sha256, kind: r.secret_kind, principalKey: principalKey(r.principal, settings.reuseAcrossPrincipals) };
-      const text = keyText(key);
-      if (!keys.has(text)) continue;
+      const text = touchedKey(r, keys, settings);
+      if (text === undefined) continue;
+      const key = keys.get(text) as ReuseKey;
       const first = isoFromDb(r.first_seen);
       const last = isoFromDb(r.last_seen);
       let s = out.get(text);
@@ -128,7 +156,7 @@ async function storedFindings(tx: WriteTx, states: readonly KeyState[]): Promise
   const out = new Map<string, StoredFinding>();
   const wanted = new Set(states.map((s) => keyText(s.key)));
   for (const part of chunks([...new Set(states.map((s) => s.key.sha))], IN_LIST)) {
-    const rows = await tx.db.selectFrom('credential_reuse').select(['id', 'secret_sha256', 'secret_kind', 'principal_key']).where('secret_sha256', 'in', part).execute();
+    const rows = await tx.db.selectFrom('credential_reuse').select(['id', 'secret_sha256', 'secret_kind', 'principal_key']).where('secret_sha256', 'in', inValues(tx.dialect, part)).execute();
     const found = rows.filter((r) => wanted.has(keyText({ sha: r.secret_sha256, kind: r.secret_kind, principalKey: r.principal_key })));
     const ids = found.map((r) => r.id);
     const targetCounts = new Map<string, number>();
@@ -241,7 +269,7 @@ export async function touchFindings(tx: WriteTx, rows: readonly LogRow[], settin
   }
   if (keys.size === 0) return;
   for (const part of chunks([...new Set([...keys.values()].map((v) => v.key.sha))], IN_LIST)) {
-    const found = await tx.db.selectFrom('credential_reuse').select(['id', 'secret_sha256', 'secret_kind', 'principal_key', 'first_seen', 'last_seen']).where('secret_sha256', 'in', part).execute();
+    const found = await tx.db.selectFrom('credential_reuse').select(['id', 'secret_sha256', 'secret_kind', 'principal_key', 'first_seen', 'last_seen']).where('secret_sha256', 'in', inValues(tx.dialect, part)).execute();
     for (const f of found) {
       const hit = keys.get(keyText({ sha: f.secret_sha256, kind: f.secret_kind, principalKey: f.principal_key }));
       if (!hit) continue;
@@ -299,7 +327,7 @@ export async function foldCredentials(tx: WriteTx, bus: Bus | null, rows: readon
     const key = { sha: r.secretSha256, kind: r.secretKind, principalKey: principalKey(r.principal, settings.reuseAcrossPrincipals) };
     keys.set(keyText(key), key);
   }
-  const states = [...(await keyStates(tx, keys, settings)).values()].filter((s) => s.targets.size >= settings.reuseMinTargets);
+  const states = [...(await keyStates(tx, await qualifyingKeys(tx, keys, settings), settings)).values()];
   if (states.length === 0) return { findings: 0, orphans };
   const stored = await storedFindings(tx, states);
   const now = tx.clock.isoNow();

@@ -22,6 +22,15 @@ export function chunks<T>(items: readonly T[], size: number): T[][] {
   return out;
 }
 
+/**
+ * The right side of `column IN (…)` for `values`: on SQLite one JSON parameter read by
+ * `json_each`, so a batch's statement is one short text however many values it has (a
+ * 500-value list costs more to compile than its lookups); on PostgreSQL the list.
+ */
+export function inValues(dialect: DialectName, values: readonly string[]): readonly string[] | RawBuilder<string> {
+  return dialect === 'sqlite' ? sql<string>`(select value from json_each(${JSON.stringify(values)}))` : values;
+}
+
 /** Rows per multi-row statement: 25 columns × 400 rows stays under SQLite's 32,766 variables. */
 export const ROWS_PER_STATEMENT = 400;
 /** Values per `IN (…)` list. */

@@ -6,7 +6,7 @@
  * Internal deckies never count in targets, so they never traverse.
  */
 import type { Attacker, Db, LogRow } from '../db/index.js';
-import { firstContactOrder, TRAVERSAL_SEPARATOR } from './derived.js';
+import { firstContactOrder, TRAVERSAL_SEPARATOR } from './deckies.js';
 import { epochMicros } from './time.js';
 import { MUTATION_EVENT_TYPE } from './vocabulary.js';
 

@@ -1,8 +1,47 @@
-/** `GET /attackers/{id}/traversal` (analysis.md §1.5, §1.6): hops by first contact, merged with the markers of touched deckies inside the window only. */
+/**
+ * Traversal (analysis.md §1.5, §1.6): the counted deckies, services and path the fold keeps
+ * incrementally agree with a recount from `attacker_targets`; `GET /attackers/{id}/traversal`
+ * gives hops by first contact, merged with the markers of touched deckies inside the window only.
+ */
+import fc from 'fast-check';
 import { expect, it } from 'vitest';
 import { FakeClock } from '../../src/bus/index.js';
+import { firstContactOrder, TRAVERSAL_SEPARATOR } from '../../src/correlate/index.js';
+import { fromDbBool, isoFromDb, type Db } from '../../src/db/index.js';
 import type { CaseContext } from './cases-profiles.js';
 import { at, ingest, rig, T0, viewerApi, type LineSpec } from './support.js';
+
+/** Lines of a few addresses over deckies (one whose name holds the separator) and services, now and then out of order. */
+const arbRound = fc.record({
+  lines: fc.array(
+    fc.record({
+      s: fc.integer({ min: 0, max: 3_000 }),
+      ip: fc.constantFrom('198.51.100.23', '203.0.113.7', '2001:db8::7'),
+      decky: fc.constantFrom('decky-01', 'decky-02', 'decky-03', 'decky-04', `odd${TRAVERSAL_SEPARATOR}name`, null, 'decnet-prober'),
+      service: fc.constantFrom('ssh', 'http', 'ftp', '', null),
+      type: fc.constantFrom('connect', 'command', 'login_attempt'),
+    }),
+    { minLength: 1, maxLength: 25 },
+  ),
+  batch: fc.integer({ min: 1, max: 9 }),
+  minDeckies: fc.constantFrom(2, 2, 3),
+});
+
+/** Every attacker's decky and service counts and path next to what its stored targets give. */
+async function layoutsAgainstTargets(db: Db, minDeckies: number) {
+  const attackers = await db.kysely.selectFrom('attackers').select(['id', 'ip', 'decky_count', 'service_count', 'is_traversal', 'traversal_path']).orderBy('id').execute();
+  const targets = await db.kysely.selectFrom('attacker_targets').select(['attacker_id', 'decky', 'service', 'first_seen']).execute();
+  return attackers.map((a) => {
+    const mine = targets.filter((t) => t.attacker_id === a.id).map((t) => ({ decky: t.decky, service: t.service, firstSeen: isoFromDb(t.first_seen) }));
+    const deckies = firstContactOrder(mine);
+    const traversal = deckies.length >= minDeckies;
+    return {
+      ip: a.ip,
+      stored: { deckies: a.decky_count, services: a.service_count, traversal: fromDbBool(a.is_traversal), path: a.traversal_path },
+      recount: { deckies: deckies.length, services: new Set(mine.map((t) => t.service).filter((x) => x !== '')).size, traversal, path: traversal ? deckies.join(TRAVERSAL_SEPARATOR) : null },
+    };
+  });
+}
 
 const marker = (s: number, decky: string, oldServices: string, newServices: string): LineSpec => ({
   s,
@@ -15,6 +54,30 @@ const marker = (s: number, decky: string, oldServices: string, newServices: stri
 });
 
 export function traversalCases(ctx: CaseContext): void {
+  it('keeps deckies, services and the path equal to a recount of the targets, batch by batch, out-of-order rows and a changed minimum included', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(arbRound, { minLength: 1, maxLength: 4 }), async (rounds) => {
+        const clock = new FakeClock(T0 + 3_600_000);
+        const r = await rig(await ctx.fresh(clock), clock);
+        try {
+          for (const round of rounds) {
+            await ingest(r.db, round.lines);
+            await r.pass({ DECNET_ANALYSIS_BATCH: String(round.batch), DECNET_TRAVERSAL_MIN_DECKIES: String(round.minDeckies) });
+            // an attacker the round did not touch keeps the flag and path of the minimum it was folded under
+            const touched = new Set<string | null>(round.lines.map((l) => l.ip));
+            for (const { ip, stored, recount } of await layoutsAgainstTargets(r.db, round.minDeckies)) {
+              if (touched.has(ip)) expect(stored).toEqual(recount);
+              else expect({ deckies: stored.deckies, services: stored.services }).toEqual({ deckies: recount.deckies, services: recount.services });
+            }
+          }
+        } finally {
+          await r.close();
+        }
+      }),
+      { numRuns: 15 },
+    );
+  }, 120_000);
+
   it('answers the traversal by IP or UUID with the markers of its deckies between first and last sighting only; 404 for an unknown attacker', async () => {
     const clock = new FakeClock(T0 + 3_600_000);
     const r = await rig(await ctx.fresh(clock), clock);
