@@ -6,7 +6,9 @@
  *
  * - `correlate.fold`: 10,000 IPs over 50 deckies; log rows/s folded (per-batch p50/p99),
  *   on an empty database and again after a pre-fill has been folded (the ratio).
- * - `correlate.reuse`: credential rows/s through the reuse correlator, and the latency
+ *   `--prefill N` sets the pre-fill (default 48,000; §10 asks 2,000,000, a run of minutes).
+ * - `correlate.reuse`: credential rows/s through the reuse correlator (each secret seen on
+ *   several deckies, so findings are written and grow: `findings`), and the latency
  *   from the commit of a second target's credential (its `credential.captured`) to
  *   `credential.reuse.detected` with the worker running on the memory bus.
  *
@@ -86,7 +88,9 @@ async function insertCredentials(db: Db, from: number, count: number, secrets: n
       async (tx) => {
         const logs = Array.from({ length: n }, (_, k) => {
           const r = row(i + k);
-          return { ...r, eventType: 'login_attempt', fields: { principal: 'root', secret_kind: 'plaintext', secret_sha256: sha(`pw${(i + k) % secrets}`) } };
+          // each secret comes back every `secrets` rows on the next decky: reuse findings that grow
+          const decky = `decky-${String(Math.floor((i + k) / secrets) % DECKIES).padStart(2, '0')}`;
+          return { ...r, decky, eventType: 'login_attempt', fields: { principal: 'root', secret_kind: 'plaintext', secret_sha256: sha(`pw${(i + k) % secrets}`) } };
         });
         const ids = await db.repos.logs.insertMany(tx, logs);
         for (let k = 0; k < n; k++) {
@@ -136,7 +140,7 @@ async function reuseScenario(t: Target, count: number, samples: number): Promise
     await insertCredentials(db, 0, count, Math.max(1, Math.floor(count / 10)));
     const batches: number[] = [];
     let rows = 0;
-    await runPass({ db, bus: null, settings, log: silentLogger, clock: systemClock, onBatch: (input, n, ms) => { if (input === 'credentials') { rows += n; batches.push(ms); } } });
+    const folded = await runPass({ db, bus: null, settings, log: silentLogger, clock: systemClock, onBatch: (input, n, ms) => { if (input === 'credentials') { rows += n; batches.push(ms); } } });
     const seconds = batches.reduce((a, b) => a + b, 0) / 1000;
 
     progress(`[analysis] ${t.dialect} correlate.reuse: ${samples} findings through the running worker`);
@@ -163,7 +167,7 @@ async function reuseScenario(t: Target, count: number, samples: number): Promise
     await sub.close();
     await bus.close();
     await producer.close();
-    return { worker: 'correlate', scenario: 'reuse', dialect: t.dialect, backend: null, items: rows, items_per_s: Math.round(rows / seconds), p50_ms: round(percentile(batches, 50)), p99_ms: round(percentile(batches, 99)), finding_p50_ms: round(percentile(latencies, 50)), finding_p99_ms: round(percentile(latencies, 99)), finding_samples: latencies.length };
+    return { worker: 'correlate', scenario: 'reuse', dialect: t.dialect, backend: null, items: rows, items_per_s: Math.round(rows / seconds), findings: folded.findings, p50_ms: round(percentile(batches, 50)), p99_ms: round(percentile(batches, 99)), finding_p50_ms: round(percentile(latencies, 50)), finding_p99_ms: round(percentile(latencies, 99)), finding_samples: latencies.length };
   } finally {
     await db.close();
   }
@@ -227,6 +231,10 @@ async function main(): Promise<void> {
   // `--only fold|reuse` and `--dialect sqlite|postgres` narrow the run (profiling one scenario)
   const only = flagValue('--only');
   const dialect = flagValue('--dialect');
+  // `--prefill N`: fold N rows before the second measurement (analysis.md asks 2,000,000: minutes, not the default's seconds)
+  const prefillFlag = flagValue('--prefill');
+  const prefill = prefillFlag === undefined ? undefined : Number(prefillFlag);
+  if (prefill !== undefined && (!Number.isInteger(prefill) || prefill < 0)) throw new Error(`--prefill must be a whole number of rows, got ${JSON.stringify(prefillFlag)}`);
   const results: Record<string, unknown>[] = [];
   const targets: Target[] = dialect === 'postgres' ? [] : [sqliteTarget()];
   const pgTarget = dialect === 'sqlite' ? 'not asked for (--dialect sqlite)' : await postgresTarget();
@@ -237,7 +245,7 @@ async function main(): Promise<void> {
     const scale = t.dialect === 'sqlite' ? 1 : 0.25;
     const n = (x: number): number => Math.round((quick ? x / 6 : x) * scale);
     try {
-      if (only !== 'reuse') results.push(...(await foldScenario(t, n(24_000), n(48_000))));
+      if (only !== 'reuse') results.push(...(await foldScenario(t, n(24_000), prefill ?? n(48_000))));
       if (only !== 'fold') results.push(await reuseScenario(t, n(8_000), quick ? 10 : 30));
     } finally {
       await t.dispose();

@@ -20,6 +20,7 @@ import type { Bus } from '../bus/index.js';
 import { topics } from '../bus/index.js';
 import type { AnalysisConfig } from '../config/index.js';
 import { fromDbInt, isoFromDb, journalAndPublish, type WriteTx } from '../db/index.js';
+import { sqlitePreparedIn } from '../db/repositories/prepared.js';
 import type { Credential, LogRow } from '../db/index.js';
 import { chunks, greatest, IN_LIST, inValues, least, ROWS_PER_STATEMENT } from './sql.js';
 import { isInternalDecky, isInternalRow } from './vocabulary.js';
@@ -170,7 +171,33 @@ async function storedFindings(tx: WriteTx, states: readonly KeyState[]): Promise
   return out;
 }
 
+const INSERT_FINDING = `insert into credential_reuse (id, secret_sha256, secret_kind, principal, principal_key, confidence, detected_at, target_count, attacker_count, first_seen, last_seen, updated_at)
+  values (?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?)`;
+const UPDATE_FINDING = 'update credential_reuse set target_count = ?, attacker_count = ?, first_seen = ?, last_seen = ?, updated_at = ? where id = ?';
+const UPSERT_TARGET = `insert into credential_reuse_targets (reuse_id, decky, service, first_seen, last_seen) values (?, ?, ?, ?, ?)
+  on conflict (reuse_id, decky, service) do update set
+    first_seen = min(credential_reuse_targets.first_seen, excluded.first_seen),
+    last_seen = max(credential_reuse_targets.last_seen, excluded.last_seen)`;
+const UPSERT_ATTACKER = `insert into credential_reuse_attackers (reuse_id, attacker_ip, attacker_id) values (?, ?, ?)
+  on conflict (reuse_id, attacker_ip) do update set attacker_id = coalesce(excluded.attacker_id, credential_reuse_attackers.attacker_id)`;
+
+/**
+ * SQLite: writeFinding with four prepared statements, one row each. Through kysely every
+ * finding's multi-row statements had a text of their own, compiled and prepared anew
+ * (most of a batch where findings grow). Returns false on PostgreSQL.
+ */
+function writeFindingPrepared(tx: WriteTx, id: string, s: KeyState, isNew: boolean, now: string): boolean {
+  const [insert, update, target, attacker] = [INSERT_FINDING, UPDATE_FINDING, UPSERT_TARGET, UPSERT_ATTACKER].map((text) => sqlitePreparedIn(tx, text));
+  if (!insert || !update || !target || !attacker) return false;
+  if (isNew) insert.run(id, s.key.sha, s.key.kind, storedPrincipal(s.key), s.key.principalKey, now, s.targets.size, s.attackers.size, s.firstSeen, s.lastSeen, now);
+  else update.run(s.targets.size, s.attackers.size, s.firstSeen, s.lastSeen, now, id);
+  for (const t of s.targets.values()) target.run(id, t.decky, t.service, t.firstSeen, t.lastSeen);
+  for (const [ip, attackerId] of s.attackers) attacker.run(id, ip, attackerId);
+  return true;
+}
+
 async function writeFinding(tx: WriteTx, id: string, s: KeyState, isNew: boolean, now: string): Promise<void> {
+  if (writeFindingPrepared(tx, id, s, isNew, now)) return;
   const row = { target_count: s.targets.size, attacker_count: s.attackers.size, first_seen: s.firstSeen, last_seen: s.lastSeen, updated_at: now };
   if (isNew) {
     await tx.db
