@@ -77,6 +77,7 @@ export interface LogsRepo {
 
 const LOG_COLUMNS = ['timestamp', 'received_at', 'decky', 'service', 'event_type', 'attacker_ip', 'severity', 'facility', 'procid', 'fields', 'sd', 'msg', 'raw_line', 'source', 'flags'] as const;
 const INSERT_LOG = `insert into logs (${LOG_COLUMNS.join(', ')}) values (${LOG_COLUMNS.map(() => '?').join(', ')})`;
+const READ_AFTER = 'select * from logs where id > ? order by id limit ?';
 const INSERT_UNPARSED = 'insert into unparsed_lines (source, received_at, raw, reason, position) values (?, ?, ?, ?, ?)';
 
 function values(r: NewLogRow): [string, string, string | null, string | null, string | null, string | null, number | null, number | null, string | null, string, string | null, string | null, string, string, string | null] {
@@ -165,7 +166,9 @@ export function createLogsRepo(ctx: RepoContext): LogsRepo {
     },
 
     async readAfter(after, limit, tx) {
-      const rows = await reader(ctx, tx).selectFrom('logs').selectAll().where('id', '>', after).orderBy('id').limit(limit).execute();
+      // a cursor reader's every batch (correlate, ttp): prepared on SQLite inside a write
+      const prepared = tx === undefined ? undefined : sqlitePrepared(ctx, tx, READ_AFTER);
+      const rows = prepared ? (prepared.all(after, limit) as Array<Selectable<LogsTable>>) : await reader(ctx, tx).selectFrom('logs').selectAll().where('id', '>', after).orderBy('id').limit(limit).execute();
       return rows.map(toLogRow);
     },
 
