@@ -5,11 +5,10 @@
  */
 import type { Statement } from 'better-sqlite3';
 import type { Selectable } from 'kysely';
-import { fromDbBool, fromDbInt, type WriteTx } from '../db/index.js';
+import { fromDbBool, fromDbInt, isoFromDb, type WriteTx } from '../db/index.js';
 import type { AttackersTable } from '../db/correlate-tables.js';
 import { sqlitePreparedIn } from '../db/repositories/prepared.js';
 import { chunks, fromDbJson, IN_LIST, jsonText, ROWS_PER_STATEMENT } from './sql.js';
-import { storedTime } from './time.js';
 
 export interface AttackerState {
   readonly id: string;
@@ -100,8 +99,8 @@ function toState(r: LoadedRow): AttackerState {
     isNew: false,
     eventCountBefore: eventCount,
     eventCount,
-    firstSeen: r.first_seen === null ? null : storedTime(r.first_seen),
-    lastSeen: r.last_seen === null ? null : storedTime(r.last_seen),
+    firstSeen: r.first_seen === null ? null : isoFromDb(r.first_seen),
+    lastSeen: r.last_seen === null ? null : isoFromDb(r.last_seen),
     commandCount: r.command_count,
     deckyCount: r.decky_count,
     serviceCount: r.service_count,
@@ -113,11 +112,11 @@ function toState(r: LoadedRow): AttackerState {
     bountyCount: r.bounty_count,
     behaviorClass: r.behavior_class,
     behavior: fromDbJson(r.behavior),
-    behaviorComputedAt: r.behavior_computed_at === null ? null : storedTime(r.behavior_computed_at),
+    behaviorComputedAt: r.behavior_computed_at === null ? null : isoFromDb(r.behavior_computed_at),
     scoredSummary: fromDbJson(r.scored_summary),
-    scoredPublishedAt: r.scored_published_at === null ? null : storedTime(r.scored_published_at),
+    scoredPublishedAt: r.scored_published_at === null ? null : isoFromDb(r.scored_published_at),
     scoredDirty: fromDbBool(r.scored_dirty),
-    createdAt: storedTime(r.created_at),
+    createdAt: isoFromDb(r.created_at),
   };
   state.stored = { values: r, behavior: state.behavior, scoredSummary: state.scoredSummary };
   return state;

@@ -19,7 +19,6 @@ import { BEHAVIOR_WINDOW, computeBehavior } from './behavior.js';
 import { layoutOf, TRAVERSAL_SEPARATOR, type TargetLayout, type TargetRow } from './deckies.js';
 import { jsonObject } from './inputs.js';
 import { chunks, IN_LIST, inValues } from './sql.js';
-import { storedTime } from './time.js';
 import { MUTATION_EVENT_TYPE } from './vocabulary.js';
 
 async function countBy(rows: Promise<Array<{ key: string | null; n: number | string | bigint }>>): Promise<Map<string, number>> {
@@ -46,7 +45,7 @@ async function targetsOf(tx: WriteTx, ids: readonly string[]): Promise<Map<strin
   const out = new Map<string, TargetRow[]>();
   const byId = perKey(tx, 'select decky, service, first_seen from attacker_targets where attacker_id = ?');
   if (byId) {
-    for (const id of ids) out.set(id, (byId.all(id) as Array<{ decky: string; service: string; first_seen: string }>).map((r) => ({ decky: r.decky, service: r.service, firstSeen: storedTime(r.first_seen) })));
+    for (const id of ids) out.set(id, (byId.all(id) as Array<{ decky: string; service: string; first_seen: string }>).map((r) => ({ decky: r.decky, service: r.service, firstSeen: isoFromDb(r.first_seen) })));
     return out;
   }
   for (const part of chunks(ids, IN_LIST)) {

@@ -19,9 +19,8 @@ import { randomUUID } from 'node:crypto';
 import type { Bus } from '../bus/index.js';
 import { topics } from '../bus/index.js';
 import type { AnalysisConfig } from '../config/index.js';
-import { fromDbInt, isoFromDb, journalAndPublish, type WriteTx } from '../db/index.js';
+import { fromDbInt, isoFromDb, journalAndPublish, type Credential, type LogRow, type WriteTx } from '../db/index.js';
 import { sqlitePreparedIn } from '../db/repositories/prepared.js';
-import type { Credential, LogRow } from '../db/index.js';
 import { chunks, greatest, IN_LIST, inValues, least, ROWS_PER_STATEMENT } from './sql.js';
 import { isInternalDecky, isInternalRow } from './vocabulary.js';
 

@@ -9,11 +9,10 @@
 import { randomUUID } from 'node:crypto';
 import { sql, type Kysely, type Selectable } from 'kysely';
 import type { AnalysisConfig } from '../config/index.js';
-import type { Database, LogsTable, WriteTx } from '../db/index.js';
 import { sqlitePreparedIn } from '../db/repositories/prepared.js';
 import { commandText } from '../ingest/command-text.js';
 import type { AttackerState } from './attacker-state.js';
-import { toLogRow, type LogRow } from '../db/index.js';
+import { toLogRow, type Database, type LogRow, type LogsTable, type WriteTx } from '../db/index.js';
 import { chunks, jsonText, ROWS_PER_STATEMENT } from './sql.js';
 import { epochMicros } from './time.js';
 import { isInternalRow, SESSION_END_EVENT_TYPE } from './vocabulary.js';

@@ -10,6 +10,8 @@
 import type { Clock } from '../bus/index.js';
 
 const TIME_RE = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}:\d{2})(?:\.(\d{1,9}))?\s*(Z|[+-]\d{2}(?::?\d{2}){0,2})?$/i;
+/** Already the stored shape (what SQLite holds): returned as it is, without taking it apart. */
+const CANONICAL_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
 
 /** The current time as the repositories store it. */
 export function nowIso(clock: Clock): string {
@@ -23,6 +25,7 @@ export function nowIso(clock: Clock): string {
  */
 export function isoFromDb(value: string | Date): string {
   if (value instanceof Date) return `${value.toISOString().slice(0, -1)}000Z`;
+  if (CANONICAL_RE.test(value)) return value;
   const m = TIME_RE.exec(value.trim());
   if (!m) throw new RangeError(`unrecognised database time ${JSON.stringify(value)}`);
   const [, date, time, fraction = '', offset = 'Z'] = m;

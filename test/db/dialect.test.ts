@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 /** DECNET_DATABASE_URL parsing, time normalisation and the lock order: no database needed. */
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -68,6 +69,18 @@ describe('isoFromDb', () => {
     expect(isoFromDb('2025-12-31 19:00:00.25-05')).toBe('2026-01-01T00:00:00.250000Z');
     expect(isoFromDb(new Date('2026-01-01T00:00:00.123Z'))).toBe('2026-01-01T00:00:00.123000Z');
     expect(() => isoFromDb('yesterday')).toThrow(RangeError);
+  });
+
+  it('returns a time already in the stored shape as it is, the same text its PostgreSQL form gives', () => {
+    const canonical = fc
+      .tuple(fc.date({ min: new Date('1970-01-01T00:00:00Z'), max: new Date('2199-12-31T23:59:59Z'), noInvalidDate: true }), fc.integer({ min: 0, max: 999 }))
+      .map(([d, micros]) => `${d.toISOString().slice(0, 23)}${String(micros).padStart(3, '0')}Z`);
+    fc.assert(
+      fc.property(canonical, (iso) => {
+        expect(isoFromDb(iso)).toBe(iso);
+        expect(isoFromDb(`${iso.slice(0, 10)} ${iso.slice(11, -1)}+00`)).toBe(iso);
+      }),
+    );
   });
 });
 
