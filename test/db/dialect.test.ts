@@ -1,5 +1,5 @@
-import fc from 'fast-check';
 /** DECNET_DATABASE_URL parsing, time normalisation and the lock order: no database needed. */
+import fc from 'fast-check';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { advisoryLockKey } from '../../src/db/locks.js';
