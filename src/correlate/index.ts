@@ -14,6 +14,6 @@ export { TRAVERSAL_SEPARATOR, firstContactOrder } from './deckies.js';
 export { attackerTraversal, type Traversal, type TraversalHop, type TraversalMutation } from './traversal.js';
 export type { ObservedPayload } from './profiles.js';
 export type { ScoredPayload } from './scored.js';
-export type { ReuseDetectedPayload, ReuseReason } from './reuse.js';
+export { REUSE_LIST_MAX, type ReuseDetectedPayload, type ReuseReason } from './reuse.js';
 export { findAttackerByIp } from './lookup.js';
 export { ATTACKER_API_EXTENSIONS, type AttackerApiExtension } from './api-extensions.js';

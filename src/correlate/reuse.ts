@@ -16,12 +16,13 @@
  * state, never on an unchanged re-run.
  */
 import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
 import type { Bus } from '../bus/index.js';
 import { topics } from '../bus/index.js';
 import type { AnalysisConfig } from '../config/index.js';
 import { fromDbInt, isoFromDb, journalAndPublish, type Credential, type LogRow, type WriteTx } from '../db/index.js';
 import { sqlitePreparedIn } from '../db/repositories/prepared.js';
-import { chunks, greatest, IN_LIST, inValues, least, ROWS_PER_STATEMENT } from './sql.js';
+import { chunks, fromDbJson, greatest, IN_LIST, inValues, jsonText, least, ROWS_PER_STATEMENT } from './sql.js';
 import { isInternalDecky, isInternalRow } from './vocabulary.js';
 
 /** Entries per list in `credential.reuse.detected` (`truncated` when cut). */
@@ -55,16 +56,34 @@ interface ReuseKey {
   readonly principalKey: string;
 }
 
-interface KeyState {
-  readonly key: ReuseKey;
-  readonly targets: Map<string, { decky: string; service: string; firstSeen: string; lastSeen: string }>;
-  readonly attackers: Map<string, string | null>;
-  attempts: number;
+interface Target {
+  readonly decky: string;
+  readonly service: string;
   firstSeen: string;
   lastSeen: string;
 }
 
+/** Targets (`decky\0service`) and attackers (IP → id) of one key over some of its credential rows, with their span. */
+interface KeyRows {
+  readonly key: ReuseKey;
+  readonly targets: Map<string, Target>;
+  readonly attackers: Map<string, string | null>;
+  firstSeen: string;
+  lastSeen: string;
+}
+
+/** What a credential row brings to its key. */
+interface CredentialFacts {
+  readonly decky: string;
+  readonly service: string;
+  readonly attackerIp: string;
+  readonly attackerId: string | null;
+  readonly firstSeen: string;
+  readonly lastSeen: string;
+}
+
 const keyText = (k: ReuseKey): string => `${k.sha}\u0000${k.kind}\u0000${k.principalKey}`;
+const targetText = (decky: string, service: string): string => `${decky}\u0000${service}`;
 
 export function principalKey(principal: string | null, acrossPrincipals: boolean): string {
   return acrossPrincipals ? '*' : (principal ?? '');
@@ -77,10 +96,51 @@ function storedPrincipal(k: ReuseKey): string | null {
 
 const byText = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
 
-/** Sorted and cut at REUSE_LIST_MAX. */
-function capped<T>(items: T[], compare: (a: T, b: T) => number): { list: T[]; cut: boolean } {
-  const sorted = [...items].sort(compare);
+/** The lists a finding's event states, as the finding keeps them (`credential_reuse.lists`). */
+export type ReuseLists = Pick<ReuseDetectedPayload, 'targets' | 'attacker_ips' | 'attacker_uuids' | 'deckies' | 'services' | 'truncated'>;
+
+const NO_LISTS: ReuseLists = { targets: [], attacker_ips: [], attacker_uuids: [], deckies: [], services: [], truncated: false };
+
+/** What a batch adds to a finding's lists. */
+interface ListAdditions {
+  readonly targets: ReadonlyArray<{ readonly decky: string; readonly service: string }>;
+  readonly ips: readonly string[];
+  readonly uuids: readonly string[];
+}
+
+/** `list` with `added` merged in: distinct by `idOf`, sorted, cut at REUSE_LIST_MAX. */
+function mergeCapped<T>(list: readonly T[], added: readonly T[], idOf: (t: T) => string, compare: (a: T, b: T) => number): { list: T[]; cut: boolean } {
+  const all = new Map(list.map((t) => [idOf(t), t]));
+  for (const t of added) if (!all.has(idOf(t))) all.set(idOf(t), t);
+  const sorted = [...all.values()].sort(compare);
   return { list: sorted.slice(0, REUSE_LIST_MAX), cut: sorted.length > REUSE_LIST_MAX };
+}
+
+/**
+ * `lists` grown by `added`. Lists only grow, so the first REUSE_LIST_MAX of the whole
+ * list are always among the kept ones and the additions: merging into the cut list is
+ * exact, and a list once cut stays cut.
+ */
+function mergeLists(lists: ReuseLists, added: ListAdditions): ReuseLists {
+  const same = (x: string): string => x;
+  const targets = mergeCapped(lists.targets, added.targets.map((t) => ({ decky: t.decky, service: t.service })), (t) => targetText(t.decky, t.service), (a, b) => byText(a.decky, b.decky) || byText(a.service, b.service));
+  const ips = mergeCapped(lists.attacker_ips, added.ips, same, byText);
+  const uuids = mergeCapped(lists.attacker_uuids, added.uuids, same, byText);
+  const deckies = mergeCapped(lists.deckies, added.targets.map((t) => t.decky), same, byText);
+  const services = mergeCapped(lists.services, added.targets.map((t) => t.service), same, byText);
+  return {
+    targets: targets.list,
+    attacker_ips: ips.list,
+    attacker_uuids: uuids.list,
+    deckies: deckies.list,
+    services: services.list,
+    truncated: lists.truncated || targets.cut || ips.cut || uuids.cut || deckies.cut || services.cut,
+  };
+}
+
+/** All of `rows` as additions. */
+function additionsOf(rows: Pick<KeyRows, 'targets' | 'attackers'>): ListAdditions {
+  return { targets: [...rows.targets.values()], ips: [...rows.attackers.keys()], uuids: [...rows.attackers.values()].filter((v): v is string => v !== null) };
 }
 
 /** The text of the touched key a credential row counts for; undefined for an internal decky's row or another key. */
@@ -88,6 +148,22 @@ function touchedKey(r: { secret_sha256: string; secret_kind: string; principal: 
   if (isInternalDecky(r.decky, settings.internalDeckyPrefix)) return undefined;
   const text = keyText({ sha: r.secret_sha256, kind: r.secret_kind, principalKey: principalKey(r.principal, settings.reuseAcrossPrincipals) });
   return keys.has(text) ? text : undefined;
+}
+
+/** Adds credential row `r` to the rows of key `text` in `into`. */
+function addFacts(into: Map<string, KeyRows>, text: string, key: ReuseKey, r: CredentialFacts): void {
+  let rows = into.get(text);
+  if (!rows) into.set(text, (rows = { key, targets: new Map(), attackers: new Map(), firstSeen: r.firstSeen, lastSeen: r.lastSeen }));
+  const target = targetText(r.decky, r.service);
+  const t = rows.targets.get(target);
+  if (!t) rows.targets.set(target, { decky: r.decky, service: r.service, firstSeen: r.firstSeen, lastSeen: r.lastSeen });
+  else {
+    if (r.firstSeen < t.firstSeen) t.firstSeen = r.firstSeen;
+    if (r.lastSeen > t.lastSeen) t.lastSeen = r.lastSeen;
+  }
+  if ((rows.attackers.get(r.attackerIp) ?? null) === null) rows.attackers.set(r.attackerIp, r.attackerId);
+  if (r.firstSeen < rows.firstSeen) rows.firstSeen = r.firstSeen;
+  if (r.lastSeen > rows.lastSeen) rows.lastSeen = r.lastSeen;
 }
 
 /**
@@ -105,111 +181,151 @@ async function qualifyingKeys(tx: WriteTx, keys: ReadonlyMap<string, ReuseKey>, 
       if (text === undefined) continue;
       let set = targets.get(text);
       if (!set) targets.set(text, (set = new Set()));
-      set.add(`${r.decky}\u0000${r.service}`);
+      set.add(targetText(r.decky, r.service));
     }
   }
   return new Map([...keys].filter(([text]) => (targets.get(text)?.size ?? 0) >= settings.reuseMinTargets));
 }
 
-/** Every credential row of the touched keys (counted deckies only), grouped per key. */
-async function keyStates(tx: WriteTx, keys: ReadonlyMap<string, ReuseKey>, settings: AnalysisConfig): Promise<Map<string, KeyState>> {
-  const out = new Map<string, KeyState>();
+/**
+ * Every counted credential row of `keys`, grouped per key: what a finding is created
+ * (or, after a rebuild's reset, rewritten) from. Rows after the batch are not yet
+ * back-filled: their attacker's id comes from `attackers`.
+ */
+async function allRowsOf(tx: WriteTx, keys: ReadonlyMap<string, ReuseKey>, settings: AnalysisConfig): Promise<Map<string, KeyRows>> {
+  const out = new Map<string, KeyRows>();
   const hashes = [...new Set([...keys.values()].map((k) => k.sha))];
   for (const part of chunks(hashes, IN_LIST)) {
     const rows = await tx.db
       .selectFrom('credentials')
-      .select(['secret_sha256', 'secret_kind', 'principal', 'attacker_ip', 'attacker_id', 'decky', 'service', 'count', 'first_seen', 'last_seen'])
+      .select(['secret_sha256', 'secret_kind', 'principal', 'attacker_ip', 'decky', 'service', 'first_seen', 'last_seen'])
+      .select((eb) => eb.fn.coalesce('credentials.attacker_id', eb.selectFrom('attackers').select('attackers.id').whereRef('attackers.ip', '=', 'credentials.attacker_ip')).as('attacker_id'))
       .where('secret_sha256', 'in', inValues(tx.dialect, part))
       .orderBy('seq')
       .execute();
     for (const r of rows) {
       const text = touchedKey(r, keys, settings);
       if (text === undefined) continue;
-      const key = keys.get(text) as ReuseKey;
-      const first = isoFromDb(r.first_seen);
-      const last = isoFromDb(r.last_seen);
-      let s = out.get(text);
-      if (!s) out.set(text, (s = { key, targets: new Map(), attackers: new Map(), attempts: 0, firstSeen: first, lastSeen: last }));
-      const target = `${r.decky}\u0000${r.service}`;
-      const t = s.targets.get(target);
-      if (!t) s.targets.set(target, { decky: r.decky, service: r.service, firstSeen: first, lastSeen: last });
-      else {
-        if (first < t.firstSeen) t.firstSeen = first;
-        if (last > t.lastSeen) t.lastSeen = last;
-      }
-      if (!s.attackers.has(r.attacker_ip) || s.attackers.get(r.attacker_ip) === null) s.attackers.set(r.attacker_ip, r.attacker_id);
-      s.attempts += fromDbInt(r.count);
-      if (first < s.firstSeen) s.firstSeen = first;
-      if (last > s.lastSeen) s.lastSeen = last;
+      addFacts(out, text, keys.get(text) as ReuseKey, { decky: r.decky, service: r.service, attackerIp: r.attacker_ip, attackerId: r.attacker_id, firstSeen: isoFromDb(r.first_seen), lastSeen: isoFromDb(r.last_seen) });
     }
   }
   return out;
 }
 
-interface StoredFinding {
+/** A stored finding as the fold reads it. */
+interface Finding {
   readonly id: string;
-  readonly targets: number;
-  readonly attackers: number;
+  readonly targetCount: number;
+  readonly attackerCount: number;
+  readonly firstSeen: string;
+  readonly lastSeen: string;
+  /** null: kept before `lists` existed (read from the child rows when needed). */
+  readonly lists: ReuseLists | null;
 }
 
-async function storedFindings(tx: WriteTx, states: readonly KeyState[]): Promise<Map<string, StoredFinding>> {
-  const out = new Map<string, StoredFinding>();
-  const wanted = new Set(states.map((s) => keyText(s.key)));
-  for (const part of chunks([...new Set(states.map((s) => s.key.sha))], IN_LIST)) {
-    const rows = await tx.db.selectFrom('credential_reuse').select(['id', 'secret_sha256', 'secret_kind', 'principal_key']).where('secret_sha256', 'in', inValues(tx.dialect, part)).execute();
-    const found = rows.filter((r) => wanted.has(keyText({ sha: r.secret_sha256, kind: r.secret_kind, principalKey: r.principal_key })));
-    const ids = found.map((r) => r.id);
-    const targetCounts = new Map<string, number>();
-    const attackerCounts = new Map<string, number>();
-    for (const idPart of chunks(ids, IN_LIST)) {
-      for (const r of await tx.db.selectFrom('credential_reuse_targets').select((eb) => ['reuse_id', eb.fn.countAll<number>().as('n')]).where('reuse_id', 'in', idPart).groupBy('reuse_id').execute()) targetCounts.set(r.reuse_id, fromDbInt(r.n));
-      for (const r of await tx.db.selectFrom('credential_reuse_attackers').select((eb) => ['reuse_id', eb.fn.countAll<number>().as('n')]).where('reuse_id', 'in', idPart).groupBy('reuse_id').execute()) attackerCounts.set(r.reuse_id, fromDbInt(r.n));
+async function findingsOf(tx: WriteTx, keys: ReadonlyMap<string, unknown>, hashes: readonly string[]): Promise<Map<string, Finding>> {
+  const out = new Map<string, Finding>();
+  for (const part of chunks(hashes, IN_LIST)) {
+    const rows = await tx.db
+      .selectFrom('credential_reuse')
+      .select(['id', 'secret_sha256', 'secret_kind', 'principal_key', 'target_count', 'attacker_count', 'first_seen', 'last_seen', 'lists'])
+      .where('secret_sha256', 'in', inValues(tx.dialect, part))
+      .execute();
+    for (const r of rows) {
+      const text = keyText({ sha: r.secret_sha256, kind: r.secret_kind, principalKey: r.principal_key });
+      const lists = fromDbJson(r.lists) as ReuseLists | null;
+      if (keys.has(text)) out.set(text, { id: r.id, targetCount: fromDbInt(r.target_count), attackerCount: fromDbInt(r.attacker_count), firstSeen: isoFromDb(r.first_seen), lastSeen: isoFromDb(r.last_seen), lists });
     }
-    for (const r of found) out.set(keyText({ sha: r.secret_sha256, kind: r.secret_kind, principalKey: r.principal_key }), { id: r.id, targets: targetCounts.get(r.id) ?? 0, attackers: attackerCounts.get(r.id) ?? 0 });
   }
   return out;
 }
 
-const INSERT_FINDING = `insert into credential_reuse (id, secret_sha256, secret_kind, principal, principal_key, confidence, detected_at, target_count, attacker_count, first_seen, last_seen, updated_at)
-  values (?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?)`;
-const UPDATE_FINDING = 'update credential_reuse set target_count = ?, attacker_count = ?, first_seen = ?, last_seen = ?, updated_at = ? where id = ?';
-const UPSERT_TARGET = `insert into credential_reuse_targets (reuse_id, decky, service, first_seen, last_seen) values (?, ?, ?, ?, ?)
-  on conflict (reuse_id, decky, service) do update set
-    first_seen = min(credential_reuse_targets.first_seen, excluded.first_seen),
-    last_seen = max(credential_reuse_targets.last_seen, excluded.last_seen)`;
-const UPSERT_ATTACKER = `insert into credential_reuse_attackers (reuse_id, attacker_ip, attacker_id) values (?, ?, ?)
-  on conflict (reuse_id, attacker_ip) do update set attacker_id = coalesce(excluded.attacker_id, credential_reuse_attackers.attacker_id)`;
+/** Lists of findings kept before `lists` existed, from their child rows. */
+async function listsFromChildren(tx: WriteTx, ids: readonly string[]): Promise<Map<string, ReuseLists>> {
+  const rows = new Map<string, Pick<KeyRows, 'targets' | 'attackers'>>(ids.map((id) => [id, { targets: new Map(), attackers: new Map() }]));
+  for (const part of chunks(ids, IN_LIST)) {
+    for (const r of await tx.db.selectFrom('credential_reuse_targets').select(['reuse_id', 'decky', 'service']).where('reuse_id', 'in', inValues(tx.dialect, part)).execute()) {
+      rows.get(r.reuse_id)?.targets.set(targetText(r.decky, r.service), { decky: r.decky, service: r.service, firstSeen: '', lastSeen: '' });
+    }
+    for (const r of await tx.db.selectFrom('credential_reuse_attackers').select(['reuse_id', 'attacker_ip', 'attacker_id']).where('reuse_id', 'in', inValues(tx.dialect, part)).execute()) {
+      rows.get(r.reuse_id)?.attackers.set(r.attacker_ip, r.attacker_id);
+    }
+  }
+  return new Map([...rows].map(([id, r]) => [id, mergeLists(NO_LISTS, additionsOf(r))]));
+}
+
+interface FindingRow {
+  readonly id: string;
+  readonly key: ReuseKey;
+  readonly targetCount: number;
+  readonly attackerCount: number;
+  readonly firstSeen: string;
+  readonly lastSeen: string;
+  readonly lists: ReuseLists;
+}
+
+const INSERT_FINDING = `insert into credential_reuse (id, secret_sha256, secret_kind, principal, principal_key, confidence, detected_at, target_count, attacker_count, first_seen, last_seen, updated_at, lists)
+  values (?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?)`;
+const UPDATE_FINDING = 'update credential_reuse set target_count = ?, attacker_count = ?, first_seen = ?, last_seen = ?, updated_at = ?, lists = ? where id = ?';
+
+/** Inserts or updates the `credential_reuse` row itself (on SQLite with prepared statements: one per finding of a batch). */
+async function writeFindingRow(tx: WriteTx, f: FindingRow, isNew: boolean, now: string): Promise<void> {
+  const lists = jsonText(f.lists);
+  const prepared = sqlitePreparedIn(tx, isNew ? INSERT_FINDING : UPDATE_FINDING);
+  if (prepared && isNew) prepared.run(f.id, f.key.sha, f.key.kind, storedPrincipal(f.key), f.key.principalKey, now, f.targetCount, f.attackerCount, f.firstSeen, f.lastSeen, now, lists);
+  else if (prepared) prepared.run(f.targetCount, f.attackerCount, f.firstSeen, f.lastSeen, now, lists, f.id);
+  else {
+    const row = { target_count: f.targetCount, attacker_count: f.attackerCount, first_seen: f.firstSeen, last_seen: f.lastSeen, updated_at: now, lists };
+    if (isNew) await tx.db.insertInto('credential_reuse').values({ id: f.id, secret_sha256: f.key.sha, secret_kind: f.key.kind, principal: storedPrincipal(f.key), principal_key: f.key.principalKey, confidence: 1, detected_at: now, ...row }).execute();
+    else await tx.db.updateTable('credential_reuse').set(row).where('id', '=', f.id).execute();
+  }
+}
+
+/** Child rows a batch brings to its findings. */
+type TargetChild = { reuse_id: string; decky: string; service: string; first_seen: string; last_seen: string };
+type AttackerChild = { reuse_id: string; attacker_ip: string; attacker_id: string | null };
+
+/** Per finding id, what the batch added. */
+interface Added {
+  readonly targets: Array<{ decky: string; service: string }>;
+  readonly ips: string[];
+  readonly uuids: string[];
+}
+
+function addedTo(added: Map<string, Added>, id: string): Added {
+  let a = added.get(id);
+  if (!a) added.set(id, (a = { targets: [], ips: [], uuids: [] }));
+  return a;
+}
+
+const INSERT_TARGET = 'insert into credential_reuse_targets (reuse_id, decky, service, first_seen, last_seen) values (?, ?, ?, ?, ?) on conflict do nothing';
+const INSERT_ATTACKER = 'insert into credential_reuse_attackers (reuse_id, attacker_ip, attacker_id) values (?, ?, ?) on conflict do nothing';
+const FILL_ATTACKER = 'update credential_reuse_attackers set attacker_id = ? where reuse_id = ? and attacker_ip = ? and attacker_id is null';
 
 /**
- * SQLite: writeFinding with four prepared statements, one row each. Through kysely every
- * finding's multi-row statements had a text of their own, compiled and prepared anew
- * (most of a batch where findings grow). Returns false on PostgreSQL.
+ * Inserts the targets that are missing (into `added`) and widens the first/last seen
+ * of those already there: the statements touch the batch's rows, never the finding's
+ * whole list. On SQLite one prepared statement per row (kysely's compile of a multi-row
+ * statement costs more than the rows), on PostgreSQL multi-row statements.
  */
-function writeFindingPrepared(tx: WriteTx, id: string, s: KeyState, isNew: boolean, now: string): boolean {
-  const [insert, update, target, attacker] = [INSERT_FINDING, UPDATE_FINDING, UPSERT_TARGET, UPSERT_ATTACKER].map((text) => sqlitePreparedIn(tx, text));
-  if (!insert || !update || !target || !attacker) return false;
-  if (isNew) insert.run(id, s.key.sha, s.key.kind, storedPrincipal(s.key), s.key.principalKey, now, s.targets.size, s.attackers.size, s.firstSeen, s.lastSeen, now);
-  else update.run(s.targets.size, s.attackers.size, s.firstSeen, s.lastSeen, now, id);
-  for (const t of s.targets.values()) target.run(id, t.decky, t.service, t.firstSeen, t.lastSeen);
-  for (const [ip, attackerId] of s.attackers) attacker.run(id, ip, attackerId);
-  return true;
-}
-
-async function writeFinding(tx: WriteTx, id: string, s: KeyState, isNew: boolean, now: string): Promise<void> {
-  if (writeFindingPrepared(tx, id, s, isNew, now)) return;
-  const row = { target_count: s.targets.size, attacker_count: s.attackers.size, first_seen: s.firstSeen, last_seen: s.lastSeen, updated_at: now };
-  if (isNew) {
-    await tx.db
-      .insertInto('credential_reuse')
-      .values({ id, secret_sha256: s.key.sha, secret_kind: s.key.kind, principal: storedPrincipal(s.key), principal_key: s.key.principalKey, confidence: 1, detected_at: now, ...row })
-      .execute();
-  } else {
-    await tx.db.updateTable('credential_reuse').set(row).where('id', '=', id).execute();
+async function addTargets(tx: WriteTx, rows: readonly TargetChild[], added: Map<string, Added>): Promise<void> {
+  const insert = sqlitePreparedIn(tx, INSERT_TARGET);
+  if (insert) {
+    for (const r of rows) {
+      if (insert.run(r.reuse_id, r.decky, r.service, r.first_seen, r.last_seen).changes > 0) addedTo(added, r.reuse_id).targets.push({ decky: r.decky, service: r.service });
+      else await widenTarget(tx, r.reuse_id, { decky: r.decky, service: r.service, span: { first: r.first_seen, last: r.last_seen } });
+    }
+    return;
   }
-  for (const part of chunks([...s.targets.values()], ROWS_PER_STATEMENT)) {
+  for (const part of chunks(rows, ROWS_PER_STATEMENT)) {
+    const inserted = await tx.db.insertInto('credential_reuse_targets').values(part).onConflict((oc) => oc.doNothing()).returning(['reuse_id', 'decky', 'service']).execute();
+    const fresh = new Set(inserted.map((r) => `${r.reuse_id}\u0000${targetText(r.decky, r.service)}`));
+    for (const r of inserted) addedTo(added, r.reuse_id).targets.push({ decky: r.decky, service: r.service });
+    const known = part.filter((r) => !fresh.has(`${r.reuse_id}\u0000${targetText(r.decky, r.service)}`));
+    if (known.length === 0) continue;
     await tx.db
       .insertInto('credential_reuse_targets')
-      .values(part.map((t) => ({ reuse_id: id, decky: t.decky, service: t.service, first_seen: t.firstSeen, last_seen: t.lastSeen })))
+      .values(known)
       .onConflict((oc) =>
         oc.columns(['reuse_id', 'decky', 'service']).doUpdateSet((eb) => ({
           first_seen: least(tx.dialect, eb.ref('credential_reuse_targets.first_seen'), eb.ref('excluded.first_seen')),
@@ -218,37 +334,75 @@ async function writeFinding(tx: WriteTx, id: string, s: KeyState, isNew: boolean
       )
       .execute();
   }
-  for (const part of chunks([...s.attackers.entries()], ROWS_PER_STATEMENT)) {
-    await tx.db
+}
+
+/** Inserts the attackers that are missing (into `added`) and fills the id of those already there without one (their ids too). */
+async function addAttackers(tx: WriteTx, rows: readonly AttackerChild[], added: Map<string, Added>): Promise<void> {
+  const [insert, fill] = [INSERT_ATTACKER, FILL_ATTACKER].map((text) => sqlitePreparedIn(tx, text));
+  if (insert && fill) {
+    for (const r of rows) {
+      if (insert.run(r.reuse_id, r.attacker_ip, r.attacker_id).changes > 0) {
+        const a = addedTo(added, r.reuse_id);
+        a.ips.push(r.attacker_ip);
+        if (r.attacker_id !== null) a.uuids.push(r.attacker_id);
+      } else if (r.attacker_id !== null && fill.run(r.attacker_id, r.reuse_id, r.attacker_ip).changes > 0) addedTo(added, r.reuse_id).uuids.push(r.attacker_id);
+    }
+    return;
+  }
+  for (const part of chunks(rows, ROWS_PER_STATEMENT)) {
+    const inserted = await tx.db.insertInto('credential_reuse_attackers').values(part).onConflict((oc) => oc.doNothing()).returning(['reuse_id', 'attacker_ip', 'attacker_id']).execute();
+    const fresh = new Set(inserted.map((r) => `${r.reuse_id}\u0000${r.attacker_ip}`));
+    for (const r of inserted) {
+      const a = addedTo(added, r.reuse_id);
+      a.ips.push(r.attacker_ip);
+      if (r.attacker_id !== null) a.uuids.push(r.attacker_id);
+    }
+    const known = part.filter((r) => r.attacker_id !== null && !fresh.has(`${r.reuse_id}\u0000${r.attacker_ip}`));
+    if (known.length === 0) continue;
+    const kept = await tx.db
       .insertInto('credential_reuse_attackers')
-      .values(part.map(([ip, attackerId]) => ({ reuse_id: id, attacker_ip: ip, attacker_id: attackerId })))
-      .onConflict((oc) => oc.columns(['reuse_id', 'attacker_ip']).doUpdateSet((eb) => ({ attacker_id: eb.fn.coalesce(eb.ref('excluded.attacker_id'), eb.ref('credential_reuse_attackers.attacker_id')) })))
+      .values(known)
+      .onConflict((oc) => oc.columns(['reuse_id', 'attacker_ip']).doUpdateSet((eb) => ({ attacker_id: eb.fn.coalesce(eb.ref('credential_reuse_attackers.attacker_id'), eb.ref('excluded.attacker_id')) })))
+      .returning(['reuse_id', 'attacker_id'])
       .execute();
+    for (const r of kept) if (r.attacker_id !== null) addedTo(added, r.reuse_id).uuids.push(r.attacker_id);
   }
 }
 
-function payloadOf(id: string, s: KeyState, reason: ReuseReason): ReuseDetectedPayload {
-  const targets = capped([...s.targets.values()].map((t) => ({ decky: t.decky, service: t.service })), (a, b) => byText(a.decky, b.decky) || byText(a.service, b.service));
-  const ips = capped([...s.attackers.keys()], byText);
-  const uuids = capped([...new Set([...s.attackers.values()].filter((v): v is string => v !== null))], byText);
-  const deckies = capped([...new Set([...s.targets.values()].map((t) => t.decky))], byText);
-  const services = capped([...new Set([...s.targets.values()].map((t) => t.service))], byText);
+/**
+ * Attempts per key: the `count` of its counted credential rows, summed in the database
+ * in the order of the `credentials_secret` index (internal deckies' rows add nothing).
+ */
+async function attemptsOf(tx: WriteTx, keys: ReadonlyMap<string, ReuseKey>, settings: AnalysisConfig): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  const prefix = settings.internalDeckyPrefix;
+  for (const part of chunks([...new Set([...keys.values()].map((k) => k.sha))], IN_LIST)) {
+    const rows = await tx.db
+      .selectFrom('credentials')
+      .select(['secret_sha256', 'secret_kind', 'principal', sql<number>`sum(case when substr(${sql.ref("decky")}, 1, ${prefix.length}) = ${prefix} then 0 else ${sql.ref("count")} end)`.as('n')])
+      .where('secret_sha256', 'in', inValues(tx.dialect, part))
+      .groupBy(['secret_sha256', 'secret_kind', 'principal'])
+      .execute();
+    for (const r of rows) {
+      const text = keyText({ sha: r.secret_sha256, kind: r.secret_kind, principalKey: principalKey(r.principal, settings.reuseAcrossPrincipals) });
+      if (keys.has(text)) out.set(text, (out.get(text) ?? 0) + fromDbInt(r.n));
+    }
+  }
+  return out;
+}
+
+function payloadOf(row: FindingRow, attempts: number, reason: ReuseReason): ReuseDetectedPayload {
   return {
-    id,
-    secret_sha256: s.key.sha,
-    secret_kind: s.key.kind,
-    principal: storedPrincipal(s.key),
-    target_count: s.targets.size,
-    attempt_count: s.attempts,
-    attacker_uuids: uuids.list,
-    attacker_ips: ips.list,
-    deckies: deckies.list,
-    services: services.list,
-    targets: targets.list,
-    first_seen: s.firstSeen,
-    last_seen: s.lastSeen,
+    id: row.id,
+    secret_sha256: row.key.sha,
+    secret_kind: row.key.kind,
+    principal: storedPrincipal(row.key),
+    target_count: row.targetCount,
+    attempt_count: attempts,
+    ...row.lists,
+    first_seen: row.firstSeen,
+    last_seen: row.lastSeen,
     reason,
-    truncated: targets.cut || ips.cut || uuids.cut || deckies.cut || services.cut,
   };
 }
 
@@ -300,23 +454,40 @@ export async function touchFindings(tx: WriteTx, rows: readonly LogRow[], settin
       const hit = keys.get(keyText({ sha: f.secret_sha256, kind: f.secret_kind, principalKey: f.principal_key }));
       if (!hit) continue;
       const { first, last } = hit.span;
-      if (first < isoFromDb(f.first_seen) || last > isoFromDb(f.last_seen)) {
-        await tx.db
-          .updateTable('credential_reuse')
-          .set((eb) => ({ first_seen: least(tx.dialect, eb.ref('first_seen'), eb.val(first)), last_seen: greatest(tx.dialect, eb.ref('last_seen'), eb.val(last)) }))
-          .where('id', '=', f.id)
-          .execute();
-      }
-      for (const t of hit.targets.values()) {
-        await tx.db
-          .updateTable('credential_reuse_targets')
-          .set((eb) => ({ first_seen: least(tx.dialect, eb.ref('first_seen'), eb.val(t.span.first)), last_seen: greatest(tx.dialect, eb.ref('last_seen'), eb.val(t.span.last)) }))
-          .where('reuse_id', '=', f.id)
-          .where('decky', '=', t.decky)
-          .where('service', '=', t.service)
-          .execute();
-      }
+      if (first < isoFromDb(f.first_seen) || last > isoFromDb(f.last_seen)) await widenFinding(tx, f.id, hit.span);
+      for (const t of hit.targets.values()) await widenTarget(tx, f.id, t);
     }
+  }
+}
+
+const WIDEN_FINDING = 'update credential_reuse set first_seen = min(first_seen, ?), last_seen = max(last_seen, ?) where id = ?';
+const WIDEN_TARGET = 'update credential_reuse_targets set first_seen = min(first_seen, ?), last_seen = max(last_seen, ?) where reuse_id = ? and decky = ? and service = ?';
+
+/** Widens a finding's first/last seen to `span` (prepared on SQLite: one run per touched finding). */
+async function widenFinding(tx: WriteTx, id: string, span: Span): Promise<void> {
+  const prepared = sqlitePreparedIn(tx, WIDEN_FINDING);
+  if (prepared) prepared.run(span.first, span.last, id);
+  else {
+    await tx.db
+      .updateTable('credential_reuse')
+      .set((eb) => ({ first_seen: least(tx.dialect, eb.ref('first_seen'), eb.val(span.first)), last_seen: greatest(tx.dialect, eb.ref('last_seen'), eb.val(span.last)) }))
+      .where('id', '=', id)
+      .execute();
+  }
+}
+
+/** Widens one target of a finding, when it has that target. */
+async function widenTarget(tx: WriteTx, id: string, t: { readonly decky: string; readonly service: string; readonly span: Span }): Promise<void> {
+  const prepared = sqlitePreparedIn(tx, WIDEN_TARGET);
+  if (prepared) prepared.run(t.span.first, t.span.last, id, t.decky, t.service);
+  else {
+    await tx.db
+      .updateTable('credential_reuse_targets')
+      .set((eb) => ({ first_seen: least(tx.dialect, eb.ref('first_seen'), eb.val(t.span.first)), last_seen: greatest(tx.dialect, eb.ref('last_seen'), eb.val(t.span.last)) }))
+      .where('reuse_id', '=', id)
+      .where('decky', '=', t.decky)
+      .where('service', '=', t.service)
+      .execute();
   }
 }
 
@@ -327,16 +498,8 @@ export interface ReuseBatchEffects {
   readonly orphans: number;
 }
 
-/**
- * Folds credential rows `rows` (one batch, seq order) in `tx`: back-fills their
- * `attacker_id`, then updates the findings of the keys they touch and journals the
- * events (published after the commit; `bus` null journals without a live copy). Under
- * `replay` (a rebuild) the findings are rewritten and nothing is journaled.
- */
-export async function foldCredentials(tx: WriteTx, bus: Bus | null, rows: readonly Credential[], settings: AnalysisConfig, replay = false): Promise<ReuseBatchEffects> {
-  if (rows.length === 0) return { findings: 0, orphans: 0 };
-  const from = (rows[0] as Credential).seq;
-  const to = (rows.at(-1) as Credential).seq;
+/** Back-fills `attacker_id` of the batch's rows (seq `from`…`to`); returns each row's id afterwards by seq. */
+async function backfillAttackers(tx: WriteTx, from: number, to: number): Promise<Map<number, string | null>> {
   await tx.db
     .updateTable('credentials')
     .set((eb) => ({ attacker_id: eb.selectFrom('attackers').select('attackers.id').whereRef('attackers.ip', '=', 'credentials.attacker_ip') }))
@@ -344,30 +507,104 @@ export async function foldCredentials(tx: WriteTx, bus: Bus | null, rows: readon
     .where('seq', '<=', to)
     .where('attacker_id', 'is', null)
     .execute();
-  const orphanRow = await tx.db.selectFrom('credentials').select((eb) => eb.fn.countAll<number>().as('n')).where('seq', '>=', from).where('seq', '<=', to).where('attacker_id', 'is', null).executeTakeFirst();
-  const orphans = orphanRow ? fromDbInt(orphanRow.n) : 0;
+  const rows = await tx.db.selectFrom('credentials').select(['seq', 'attacker_id']).where('seq', '>=', from).where('seq', '<=', to).execute();
+  return new Map(rows.map((r) => [fromDbInt(r.seq), r.attacker_id]));
+}
 
-  const keys = new Map<string, ReuseKey>();
+/** The batch's counted rows, grouped per key. */
+function batchRows(rows: readonly Credential[], attackerIds: ReadonlyMap<number, string | null>, settings: AnalysisConfig): Map<string, KeyRows> {
+  const out = new Map<string, KeyRows>();
   for (const r of rows) {
     if (isInternalDecky(r.decky, settings.internalDeckyPrefix)) continue;
     const key = { sha: r.secretSha256, kind: r.secretKind, principalKey: principalKey(r.principal, settings.reuseAcrossPrincipals) };
-    keys.set(keyText(key), key);
+    addFacts(out, keyText(key), key, { decky: r.decky, service: r.service, attackerIp: r.attackerIp, attackerId: attackerIds.get(r.seq) ?? null, firstSeen: r.firstSeen, lastSeen: r.lastSeen });
   }
-  const states = [...(await keyStates(tx, await qualifyingKeys(tx, keys, settings), settings)).values()];
-  if (states.length === 0) return { findings: 0, orphans };
-  const stored = await storedFindings(tx, states);
+  return out;
+}
+
+/** What one touched key does to its finding in this batch. */
+interface Change {
+  readonly id: string;
+  /** The finding before the batch; undefined: inserted now. */
+  readonly before: Finding | undefined;
+  /** The rows the finding is (re)built from (all of the key's), or grown by (the batch's). */
+  readonly rows: KeyRows;
+  /** Whether `rows` are all of the key's (a new finding, or one a rebuild reset): its counts, span and lists are theirs. */
+  readonly whole: boolean;
+}
+
+/** A finding built from all of its key's rows. */
+function wholeRow(c: Change): FindingRow {
+  const { key, targets, attackers, firstSeen, lastSeen } = c.rows;
+  return { id: c.id, key, targetCount: targets.size, attackerCount: attackers.size, firstSeen, lastSeen, lists: mergeLists(NO_LISTS, additionsOf(c.rows)) };
+}
+
+/** A finding grown by what the batch `added` (and its span widened by the batch's rows). */
+function grownRow(c: Change, before: Finding, lists: ReuseLists, added: Added | undefined): FindingRow {
+  const { key, firstSeen, lastSeen } = c.rows;
+  return {
+    id: c.id,
+    key,
+    targetCount: before.targetCount + (added?.targets.length ?? 0),
+    attackerCount: before.attackerCount + (added?.ips.length ?? 0),
+    firstSeen: firstSeen < before.firstSeen ? firstSeen : before.firstSeen,
+    lastSeen: lastSeen > before.lastSeen ? lastSeen : before.lastSeen,
+    lists: added ? mergeLists(lists, added) : lists,
+  };
+}
+
+/**
+ * Folds credential rows `rows` (one batch, seq order) in `tx`: back-fills their
+ * `attacker_id`, then updates the findings of the keys they touch and journals the
+ * events (published after the commit; `bus` null journals without a live copy). Under
+ * `replay` (a rebuild) the findings are rewritten and nothing is journaled.
+ *
+ * A key with a finding grows by the batch's own rows: the missing targets and attackers
+ * are inserted, and the counts and lists grow by what was inserted. A key without one
+ * (or whose finding a rebuild reset) is counted, and once it qualifies built from all
+ * its rows.
+ */
+export async function foldCredentials(tx: WriteTx, bus: Bus | null, rows: readonly Credential[], settings: AnalysisConfig, replay = false): Promise<ReuseBatchEffects> {
+  if (rows.length === 0) return { findings: 0, orphans: 0 };
+  const attackerIds = await backfillAttackers(tx, (rows[0] as Credential).seq, (rows.at(-1) as Credential).seq);
+  const orphans = [...attackerIds.values()].filter((id) => id === null).length;
+
+  const touched = batchRows(rows, attackerIds, settings);
+  const stored = await findingsOf(tx, touched, [...new Set([...touched.values()].map((k) => k.key.sha))]);
+  const live = (text: string): boolean => (stored.get(text)?.targetCount ?? 0) > 0;
+  const unfound = new Map([...touched].filter(([text]) => !live(text)).map(([text, k]) => [text, k.key]));
+  const built = await allRowsOf(tx, await qualifyingKeys(tx, unfound, settings), settings);
+  const changes: Change[] = [
+    ...[...touched].filter(([text]) => live(text)).map(([text, k]) => ({ id: (stored.get(text) as Finding).id, before: stored.get(text), rows: k, whole: false })),
+    ...[...built].map(([text, k]) => ({ id: stored.get(text)?.id ?? randomUUID(), before: stored.get(text), rows: k, whole: true })),
+  ];
+  if (changes.length === 0) return { findings: 0, orphans };
+
   const now = tx.clock.isoNow();
-  let findings = 0;
-  for (const s of states) {
-    const before = stored.get(keyText(s.key));
-    const reason: ReuseReason | undefined = !before ? 'new' : s.targets.size > before.targets ? 'new_targets' : s.attackers.size > before.attackers ? 'new_attackers' : undefined;
-    const id = before?.id ?? randomUUID();
-    await writeFinding(tx, id, s, before === undefined, now);
-    if (reason === undefined || replay) continue;
-    await journalAndPublish(tx, bus, topics.credential('reuse.detected'), payloadOf(id, s, reason));
-    findings++;
+  // a whole finding's row goes first: its children reference it
+  for (const c of changes) if (c.whole) await writeFindingRow(tx, wholeRow(c), c.before === undefined, now);
+  const added = new Map<string, Added>();
+  await addTargets(tx, changes.flatMap((c) => [...c.rows.targets.values()].map((t) => ({ reuse_id: c.id, decky: t.decky, service: t.service, first_seen: t.firstSeen, last_seen: t.lastSeen }))), added);
+  await addAttackers(tx, changes.flatMap((c) => [...c.rows.attackers].map(([ip, attackerId]) => ({ reuse_id: c.id, attacker_ip: ip, attacker_id: attackerId }))), added);
+  const legacy = await listsFromChildren(tx, changes.filter((c) => !c.whole && c.before?.lists === null).map((c) => c.id));
+
+  const grown: Array<{ row: FindingRow; reason: ReuseReason }> = [];
+  for (const c of changes) {
+    let row = wholeRow(c);
+    if (!c.whole) {
+      const before = c.before as Finding;
+      row = grownRow(c, before, before.lists ?? (legacy.get(c.id) as ReuseLists), added.get(c.id));
+      const widened = row.firstSeen !== before.firstSeen || row.lastSeen !== before.lastSeen;
+      if (added.has(c.id) || widened || before.lists === null) await writeFindingRow(tx, row, false, now);
+    }
+    const reason: ReuseReason | undefined = c.before === undefined ? 'new' : row.targetCount > c.before.targetCount ? 'new_targets' : row.attackerCount > c.before.attackerCount ? 'new_attackers' : undefined;
+    if (reason !== undefined) grown.push({ row, reason });
   }
-  return { findings, orphans };
+  if (replay || grown.length === 0) return { findings: 0, orphans };
+
+  const attempts = await attemptsOf(tx, new Map(grown.map((g) => [keyText(g.row.key), g.row.key])), settings);
+  for (const { row, reason } of grown) await journalAndPublish(tx, bus, topics.credential('reuse.detected'), payloadOf(row, attempts.get(keyText(row.key)) ?? 0, reason));
+  return { findings: grown.length, orphans };
 }
 
 /**
@@ -378,7 +615,7 @@ export async function foldCredentials(tx: WriteTx, bus: Bus | null, rows: readon
 export async function resetFindings(tx: WriteTx): Promise<void> {
   await tx.db.deleteFrom('credential_reuse_targets').execute();
   await tx.db.deleteFrom('credential_reuse_attackers').execute();
-  await tx.db.updateTable('credential_reuse').set({ target_count: 0, attacker_count: 0 }).execute();
+  await tx.db.updateTable('credential_reuse').set({ target_count: 0, attacker_count: 0, lists: null }).execute();
 }
 
 /** After the replay: the findings it did not rewrite (no target: their key no longer qualifies) go. */

@@ -100,6 +100,8 @@ export interface CredentialReuseTable {
   last_seen: DbTime;
   detected_at: DbTime;
   updated_at: DbTime;
+  /** The lists of its last `credential.reuse.detected` (sorted, capped, `truncated`); null before they were kept. */
+  lists: DbJsonOrNull;
 }
 
 export interface CredentialReuseTargetsTable {

@@ -61,12 +61,18 @@ export function portable(d: Derived): Derived {
     const { attacker_uuid: _uuid, ...rest } = (typeof v === 'string' ? JSON.parse(v) : v) as Row;
     return rest;
   };
+  // a finding's kept lists name attackers by UUID, which differ between two databases: by IP instead
+  const lists = (v: unknown): unknown => {
+    if (v === null) return null;
+    const l = (typeof v === 'string' ? JSON.parse(v) : v) as Row & { attacker_uuids: string[] };
+    return { ...l, attacker_uuids: l.attacker_uuids.map((id) => ipOf.get(id)).sort() };
+  };
   const sorted = (rows: Row[]): Row[] => rows.sort(byJson);
   return {
     attackers: sorted(d.attackers.map((a) => ({ ...without(a, ['id', 'created_at', 'scored_published_at']), scored_summary: summary(a.scored_summary) }))),
     attacker_targets: sorted(d.attacker_targets.map(attacker)),
     attacker_sessions: sorted(d.attacker_sessions.map((s) => without(attacker(s), ['id']))),
-    credential_reuse: sorted(d.credential_reuse.map((f) => without(f, ['id', 'detected_at']))),
+    credential_reuse: sorted(d.credential_reuse.map((f) => ({ ...without(f, ['id', 'detected_at']), lists: lists(f.lists) }))),
     credential_reuse_targets: sorted(d.credential_reuse_targets.map(finding)),
     credential_reuse_attackers: sorted(d.credential_reuse_attackers.map((r) => attacker(finding(r)))),
     credentials: d.credentials.map(attacker),

@@ -12,8 +12,9 @@ import { correlateMigration } from './20261215_000001_correlate.js';
 import { webhooksMigration } from './20261220_000001_webhooks.js';
 import { ttpMigration } from './20261225_000001_ttp.js';
 import { logsSessionIndexMigration } from './20261230_000001_logs_session_index.js';
+import { reuseListsMigration } from './20270101_000001_reuse_lists.js';
 import type { DecnetMigration } from './migration.js';
 
 export type { DecnetMigration } from './migration.js';
 
-export const MIGRATIONS: readonly DecnetMigration[] = Object.freeze([usersMigration, revokedTokensMigration, eventsMigration, workerCursorsMigration, ingestMigration, correlateMigration, webhooksMigration, ttpMigration, logsSessionIndexMigration]);
+export const MIGRATIONS: readonly DecnetMigration[] = Object.freeze([usersMigration, revokedTokensMigration, eventsMigration, workerCursorsMigration, ingestMigration, correlateMigration, webhooksMigration, ttpMigration, logsSessionIndexMigration, reuseListsMigration]);
