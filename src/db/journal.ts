@@ -61,9 +61,8 @@ export async function journalAndPublish<T extends string>(tx: WriteTx, bus: Bus 
   checkEnvelopeSize(topic, serializeEnvelope({ v: 1, id, topic, type, ts, payload: {} }, payloadJson));
   // the topic is validated above, the id and ts minted here: appendJournalEntry's checks would repeat them
   const { seq } = await insertJournalRow(tx, { topic, type, id, ts, payload: payload as Record<string, unknown> }, payloadJson);
-  // the live copy is the stored text, so a caller mutating `payload` later changes neither
-  const live = JSON.parse(payloadJson) as PayloadOf<T>;
-  tx.afterCommit(() => publishSafely(bus, topic, live, { id, ts, type, log: tx.log, clock: tx.clock }));
+  // the live copy is parsed from the stored text after the commit (outside the write lock; not at all without a bus), so a caller mutating `payload` later changes neither
+  if (bus !== null) tx.afterCommit(() => publishSafely(bus, topic, JSON.parse(payloadJson) as PayloadOf<T>, { id, ts, type, log: tx.log, clock: tx.clock }));
   return { id, ts, seq };
 }
 
