@@ -8,10 +8,11 @@
  *   on an empty database and again after a pre-fill has been folded (the ratio).
  *   `--prefill N` sets the pre-fill (default 48,000; §10 asks 2,000,000, a run of minutes).
  * - `correlate.reuse`: credential rows/s through the reuse correlator, ingested and folded
- *   in turn 500 rows at a time as live (each secret comes back on another decky, so
- *   findings are written and grow: `findings` events), and the latency
- *   from the commit of a second target's credential (its `credential.captured`) to
- *   `credential.reuse.detected` with the worker running on the memory bus.
+ *   in turn 500 rows at a time as live. `shape: sweep`: each secret comes back on another
+ *   decky, so nearly every row grows a finding (`findings` events), with the latency from
+ *   the commit of a second target's credential (its `credential.captured`) to
+ *   `credential.reuse.detected` with the worker running on the memory bus. `shape: wide`:
+ *   ten secrets whose findings grow to hundreds of attackers.
  *
  * Prints one JSON line `{"bench":"analysis","results":[…]}`; `--quick` stays under 15 s.
  */
@@ -137,30 +138,65 @@ async function foldScenario(t: Target, measured: number, prefill: number): Promi
   }
 }
 
+interface ReuseRun {
+  readonly rows: number;
+  readonly findings: number;
+  readonly seconds: number;
+  readonly cpuSeconds: number;
+  readonly batches: number[];
+}
+
+/**
+ * `count` credential rows over `secrets` secrets, ingested and folded in turn as live:
+ * each chunk ingest commits is folded before the next arrives, so findings grow batch
+ * after batch.
+ */
+async function foldInTurn(db: Db, count: number, secrets: number): Promise<ReuseRun> {
+  const batches: number[] = [];
+  let rows = 0;
+  let findings = 0;
+  let cpuSeconds = 0;
+  for (let from = 0; from < count; from += REUSE_CHUNK) {
+    await insertCredentials(db, from, Math.min(REUSE_CHUNK, count - from), secrets);
+    // the CPU between two batch reports is the later batch's (steadier than wall time on shared cores)
+    let cpu = process.cpuUsage();
+    const onBatch = (input: string, n: number, ms: number): void => {
+      const used = process.cpuUsage(cpu);
+      cpu = process.cpuUsage();
+      if (input !== 'credentials') return;
+      rows += n;
+      batches.push(ms);
+      cpuSeconds += (used.user + used.system) / 1e6;
+    };
+    findings += (await runPass({ db, bus: null, settings, log: silentLogger, clock: systemClock, onBatch })).findings;
+  }
+  return { rows, findings, seconds: batches.reduce((x, y) => x + y, 0) / 1000, cpuSeconds, batches };
+}
+
+function reuseResult(t: Target, shape: 'sweep' | 'wide', r: ReuseRun): Record<string, unknown> {
+  return { worker: 'correlate', scenario: 'reuse', dialect: t.dialect, backend: null, shape, items: r.rows, items_per_s: Math.round(r.rows / r.seconds), items_per_cpu_s: Math.round(r.rows / r.cpuSeconds), findings: r.findings, p50_ms: round(percentile(r.batches, 50)), p99_ms: round(percentile(r.batches, 99)) };
+}
+
+/**
+ * `wide`: ten secrets, each row from a new address, so ten findings grow to hundreds of
+ * attackers (a password everyone tries): a batch should cost what it brings, not what
+ * the findings already hold.
+ */
+async function wideReuseScenario(t: Target, count: number): Promise<Record<string, unknown>> {
+  const db = await t.open();
+  try {
+    progress(`[analysis] ${t.dialect} correlate.reuse (wide): ${count} credential rows over 10 secrets`);
+    return reuseResult(t, 'wide', await foldInTurn(db, count, 10));
+  } finally {
+    await db.close();
+  }
+}
+
 async function reuseScenario(t: Target, count: number, samples: number): Promise<Record<string, unknown>> {
   const db = await t.open();
   try {
     progress(`[analysis] ${t.dialect} correlate.reuse: ${count} credential rows`);
-    const batches: number[] = [];
-    let rows = 0;
-    let findings = 0;
-    let cpuSeconds = 0;
-    // as live: each chunk ingest commits is folded before the next arrives, so findings grow batch after batch
-    for (let from = 0; from < count; from += REUSE_CHUNK) {
-      await insertCredentials(db, from, Math.min(REUSE_CHUNK, count - from), Math.max(1, Math.floor(count / 10)));
-      // the CPU between two batch reports is the later batch's (steadier than wall time on shared cores)
-      let cpu = process.cpuUsage();
-      const onBatch = (input: string, n: number, ms: number): void => {
-        const used = process.cpuUsage(cpu);
-        cpu = process.cpuUsage();
-        if (input !== 'credentials') return;
-        rows += n;
-        batches.push(ms);
-        cpuSeconds += (used.user + used.system) / 1e6;
-      };
-      findings += (await runPass({ db, bus: null, settings, log: silentLogger, clock: systemClock, onBatch })).findings;
-    }
-    const seconds = batches.reduce((a, b) => a + b, 0) / 1000;
+    const run = await foldInTurn(db, count, Math.max(1, Math.floor(count / 10)));
 
     progress(`[analysis] ${t.dialect} correlate.reuse: ${samples} findings through the running worker`);
     const hub = new MemoryHub();
@@ -186,7 +222,7 @@ async function reuseScenario(t: Target, count: number, samples: number): Promise
     await sub.close();
     await bus.close();
     await producer.close();
-    return { worker: 'correlate', scenario: 'reuse', dialect: t.dialect, backend: null, items: rows, items_per_s: Math.round(rows / seconds), items_per_cpu_s: Math.round(rows / cpuSeconds), findings, p50_ms: round(percentile(batches, 50)), p99_ms: round(percentile(batches, 99)), finding_p50_ms: round(percentile(latencies, 50)), finding_p99_ms: round(percentile(latencies, 99)), finding_samples: latencies.length };
+    return { ...reuseResult(t, 'sweep', run), finding_p50_ms: round(percentile(latencies, 50)), finding_p99_ms: round(percentile(latencies, 99)), finding_samples: latencies.length };
   } finally {
     await db.close();
   }
@@ -265,7 +301,7 @@ async function main(): Promise<void> {
     const n = (x: number): number => Math.round((quick ? x / 6 : x) * scale);
     try {
       if (only !== 'reuse') results.push(...(await foldScenario(t, n(24_000), prefill ?? n(48_000))));
-      if (only !== 'fold') results.push(await reuseScenario(t, n(8_000), quick ? 10 : 30));
+      if (only !== 'fold') results.push(await reuseScenario(t, n(8_000), quick ? 10 : 30), await wideReuseScenario(t, n(8_000)));
     } finally {
       await t.dispose();
     }
