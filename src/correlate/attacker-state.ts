@@ -40,9 +40,12 @@ export interface AttackerState {
   stored?: StoredRow;
 }
 
-/** Column values as the database holds them, and the JSON values they were parsed into. */
+/**
+ * Column values as the database holds them, in LOADED_COLUMNS order (a written row adds
+ * `updated_at`), and the JSON values they were parsed into.
+ */
 interface StoredRow {
-  readonly values: Readonly<Record<string, unknown>>;
+  readonly values: readonly unknown[];
   readonly behavior: unknown;
   readonly scoredSummary: unknown;
 }
@@ -72,54 +75,67 @@ const LOADED_COLUMNS = [
   'created_at',
 ] as const satisfies ReadonlyArray<keyof AttackersTable>;
 
-type LoadedRow = Pick<Selectable<AttackersTable>, (typeof LOADED_COLUMNS)[number]>;
+type LoadedColumn = (typeof LOADED_COLUMNS)[number];
+type LoadedRow = Pick<Selectable<AttackersTable>, LoadedColumn>;
 
-/**
- * SQLite: the row with this `key`, or undefined. Fewer columns than `*` (each one read
- * costs its JS value), read as an array and named here: cheaper than the driver's
- * named rows.
- */
-function lookup(tx: WriteTx, key: 'ip' | 'id'): ((value: string) => LoadedRow | undefined) | undefined {
-  const statement = sqlitePreparedIn(tx, `select ${LOADED_COLUMNS.join(', ')} from attackers where ${key} = ?`)?.raw(true);
-  if (!statement) return undefined;
-  return (value) => {
-    const values = statement.get(value) as unknown[] | undefined;
-    if (values === undefined) return undefined;
-    const row: Record<string, unknown> = {};
-    LOADED_COLUMNS.forEach((c, i) => (row[c] = values[i]));
-    return row as LoadedRow;
-  };
+/** Each loaded column's place in a row's values. */
+const POSITION = Object.fromEntries(LOADED_COLUMNS.map((c, i) => [c, i])) as Record<LoadedColumn, number>;
+
+/** Column `c` of a row's values. */
+function valueOf<C extends LoadedColumn>(values: readonly unknown[], c: C): LoadedRow[C] {
+  return values[POSITION[c]] as LoadedRow[C];
 }
 
-function toState(r: LoadedRow): AttackerState {
-  const eventCount = fromDbInt(r.event_count);
+/**
+ * SQLite: the values of the row with this `key`, or undefined. Fewer columns than `*`
+ * (each one read costs its JS value), read as an array: cheaper than the driver's
+ * named rows.
+ */
+function lookup(tx: WriteTx, key: 'ip' | 'id'): ((value: string) => unknown[] | undefined) | undefined {
+  const statement = sqlitePreparedIn(tx, `select ${LOADED_COLUMNS.join(', ')} from attackers where ${key} = ?`)?.raw(true);
+  return statement && ((value) => statement.get(value) as unknown[] | undefined);
+}
+
+/** A time column of a row's values, normalised (or null). */
+function timeOf(values: readonly unknown[], c: 'first_seen' | 'last_seen' | 'behavior_computed_at' | 'scored_published_at'): string | null {
+  const t = valueOf(values, c);
+  return t === null ? null : isoFromDb(t);
+}
+
+function toState(values: readonly unknown[]): AttackerState {
+  const eventCount = fromDbInt(valueOf(values, 'event_count'));
   const state: AttackerState = {
-    id: r.id,
-    ip: r.ip,
+    id: valueOf(values, 'id'),
+    ip: valueOf(values, 'ip'),
     isNew: false,
     eventCountBefore: eventCount,
     eventCount,
-    firstSeen: r.first_seen === null ? null : isoFromDb(r.first_seen),
-    lastSeen: r.last_seen === null ? null : isoFromDb(r.last_seen),
-    commandCount: r.command_count,
-    deckyCount: r.decky_count,
-    serviceCount: r.service_count,
-    isTraversal: fromDbBool(r.is_traversal),
-    traversalPath: r.traversal_path,
-    credentialCount: r.credential_count,
-    fingerprintCount: r.fingerprint_count,
-    sessionCount: r.session_count,
-    bountyCount: r.bounty_count,
-    behaviorClass: r.behavior_class,
-    behavior: fromDbJson(r.behavior),
-    behaviorComputedAt: r.behavior_computed_at === null ? null : isoFromDb(r.behavior_computed_at),
-    scoredSummary: fromDbJson(r.scored_summary),
-    scoredPublishedAt: r.scored_published_at === null ? null : isoFromDb(r.scored_published_at),
-    scoredDirty: fromDbBool(r.scored_dirty),
-    createdAt: isoFromDb(r.created_at),
+    firstSeen: timeOf(values, 'first_seen'),
+    lastSeen: timeOf(values, 'last_seen'),
+    commandCount: valueOf(values, 'command_count'),
+    deckyCount: valueOf(values, 'decky_count'),
+    serviceCount: valueOf(values, 'service_count'),
+    isTraversal: fromDbBool(valueOf(values, 'is_traversal')),
+    traversalPath: valueOf(values, 'traversal_path'),
+    credentialCount: valueOf(values, 'credential_count'),
+    fingerprintCount: valueOf(values, 'fingerprint_count'),
+    sessionCount: valueOf(values, 'session_count'),
+    bountyCount: valueOf(values, 'bounty_count'),
+    behaviorClass: valueOf(values, 'behavior_class'),
+    behavior: fromDbJson(valueOf(values, 'behavior')),
+    behaviorComputedAt: timeOf(values, 'behavior_computed_at'),
+    scoredSummary: fromDbJson(valueOf(values, 'scored_summary')),
+    scoredPublishedAt: timeOf(values, 'scored_published_at'),
+    scoredDirty: fromDbBool(valueOf(values, 'scored_dirty')),
+    createdAt: isoFromDb(valueOf(values, 'created_at')),
   };
-  state.stored = { values: r, behavior: state.behavior, scoredSummary: state.scoredSummary };
+  state.stored = { values, behavior: state.behavior, scoredSummary: state.scoredSummary };
   return state;
+}
+
+/** A row kysely read (PostgreSQL) as its values. */
+function valuesOf(r: LoadedRow): unknown[] {
+  return LOADED_COLUMNS.map((c) => r[c]);
 }
 
 /** A row for an IP never seen: no counted rows yet. */
@@ -158,14 +174,14 @@ export async function loadAttackersByIp(tx: WriteTx, ips: readonly string[]): Pr
   const byIp = lookup(tx, 'ip');
   if (byIp) {
     for (const ip of ips) {
-      const r = byIp(ip);
-      if (r) out.set(r.ip, toState(r));
+      const values = byIp(ip);
+      if (values) out.set(ip, toState(values));
     }
     return out;
   }
   for (const part of chunks(ips, IN_LIST)) {
     const rows = await tx.db.selectFrom('attackers').select(LOADED_COLUMNS).where('ip', 'in', part).execute();
-    for (const r of rows) out.set(r.ip, toState(r));
+    for (const r of rows) out.set(r.ip, toState(valuesOf(r)));
   }
   return out;
 }
@@ -176,12 +192,12 @@ export async function loadAttackersById(tx: WriteTx, ids: readonly string[]): Pr
   const byId = lookup(tx, 'id');
   if (byId) {
     for (const id of [...ids].sort()) {
-      const r = byId(id);
-      if (r) out.push(toState(r));
+      const values = byId(id);
+      if (values) out.push(toState(values));
     }
     return out;
   }
-  for (const part of chunks(ids, IN_LIST)) out.push(...(await tx.db.selectFrom('attackers').select(LOADED_COLUMNS).where('id', 'in', part).orderBy('id').execute()).map(toState));
+  for (const part of chunks(ids, IN_LIST)) out.push(...(await tx.db.selectFrom('attackers').select(LOADED_COLUMNS).where('id', 'in', part).orderBy('id').execute()).map((r) => toState(valuesOf(r))));
   return out;
 }
 
@@ -210,9 +226,9 @@ function toRow(tx: WriteTx, s: AttackerState, now: string) {
     command_count: s.commandCount,
     bounty_count: s.bountyCount,
     behavior_class: s.behaviorClass,
-    behavior: jsonColumn(s.behavior, stored?.behavior, stored?.values.behavior),
+    behavior: jsonColumn(s.behavior, stored?.behavior, stored && valueOf(stored.values, 'behavior')),
     behavior_computed_at: s.behaviorComputedAt,
-    scored_summary: jsonColumn(s.scoredSummary, stored?.scoredSummary, stored?.values.scored_summary),
+    scored_summary: jsonColumn(s.scoredSummary, stored?.scoredSummary, stored && valueOf(stored.values, 'scored_summary')),
     scored_published_at: s.scoredPublishedAt,
     scored_dirty: bool(s.scoredDirty),
     created_at: s.createdAt,
@@ -222,29 +238,59 @@ function toRow(tx: WriteTx, s: AttackerState, now: string) {
 
 type AttackerRow = ReturnType<typeof toRow>;
 
-/** The columns `toRow` fills, in its order (the prepared statements bind them so). */
-const ROW_COLUMNS = Object.keys(toRow({ dialect: 'sqlite' } as WriteTx, newAttackerState('', '', ''), '')) as Array<keyof AttackerRow>;
+/** The columns `toRow` fills, in the order of a row's values: those loaded, then `updated_at`. */
+const ROW_COLUMNS = [...LOADED_COLUMNS, 'updated_at'] as const satisfies ReadonlyArray<keyof AttackerRow>;
+// and toRow fills no other column (a compile-time check)
+const _rowColumnsOnly: Record<Exclude<keyof AttackerRow, (typeof ROW_COLUMNS)[number]>, never> = {};
 /** What saveAttackers writes back: all but the key, the address and the creation time. */
 const SAVED_COLUMNS = ROW_COLUMNS.filter((c) => c !== 'id' && c !== 'ip' && c !== 'created_at');
+/** Where each saved column sits in a row's values. */
+const SAVED_POSITIONS = SAVED_COLUMNS.map((c) => ROW_COLUMNS.indexOf(c));
+const UPDATED_AT = ROW_COLUMNS.indexOf('updated_at');
 
 const INSERT_ATTACKER = `insert into attackers (${ROW_COLUMNS.join(', ')}, signal_version) values (${ROW_COLUMNS.map(() => '?').join(', ')}, 1)`;
-const updateStatement = (columns: readonly string[]): string => `update attackers set ${columns.map((c) => `${c} = ?`).join(', ')} where ip = ?`;
-const UPDATE_ATTACKER = updateStatement(SAVED_COLUMNS);
 
-/** Remembers what the row now holds. */
-function markStored(s: AttackerState, values: AttackerRow): void {
-  s.stored = { values, behavior: s.behavior, scoredSummary: s.scoredSummary };
+/** The UPDATE of the saved columns whose bits are set in `mask` (bit i: SAVED_COLUMNS[i]), its text built once per set. */
+const updateTexts = new Map<number, string>();
+function updateText(mask: number): string {
+  let text = updateTexts.get(mask);
+  if (text === undefined) {
+    const columns = SAVED_COLUMNS.filter((_, i) => (mask & (1 << i)) !== 0);
+    text = `update attackers set ${columns.map((c) => `${c} = ?`).join(', ')} where ip = ?`;
+    updateTexts.set(mask, text);
+  }
+  return text;
+}
+/** Every saved column: a row whose stored image is unknown. */
+const ALL_SAVED = (1 << SAVED_COLUMNS.length) - 1;
+
+/** A row's values, in ROW_COLUMNS order. */
+function rowValues(row: AttackerRow): unknown[] {
+  return ROW_COLUMNS.map((c) => row[c]);
 }
 
 /**
- * The columns of `row` that differ from what the database holds (all of them when that
- * is unknown), `updated_at` always. Leaving unchanged columns out of the SET list spares
- * SQLite the upkeep of the indexes on them (`first_seen`, the `scored_dirty` partial one).
+ * The UPDATE of a state's row to `values` and its parameters: the saved columns that
+ * differ from what the database holds (all of them when that is unknown), `updated_at`
+ * always. Leaving unchanged columns out of the SET list spares SQLite the upkeep of the
+ * indexes on them (`first_seen`, the `scored_dirty` partial one).
  */
-function changedColumns(s: AttackerState, row: AttackerRow): Array<(typeof SAVED_COLUMNS)[number]> {
+function updateOf(s: AttackerState, values: readonly unknown[]): { text: string; params: unknown[] } {
   const before = s.stored?.values;
-  if (before === undefined) return SAVED_COLUMNS;
-  return SAVED_COLUMNS.filter((c) => c === 'updated_at' || row[c] !== before[c]);
+  let mask = 0;
+  const params: unknown[] = [];
+  SAVED_POSITIONS.forEach((at, i) => {
+    if (before !== undefined && at !== UPDATED_AT && values[at] === before[at]) return;
+    mask |= 1 << i;
+    params.push(values[at]);
+  });
+  params.push(s.ip);
+  return { text: updateText(mask), params };
+}
+
+/** Remembers what the row now holds. */
+function markStored(s: AttackerState, values: readonly unknown[]): void {
+  s.stored = { values, behavior: s.behavior, scoredSummary: s.scoredSummary };
 }
 
 /**
@@ -255,9 +301,9 @@ export async function insertAttackers(tx: WriteTx, states: readonly AttackerStat
   const insert = sqlitePreparedIn(tx, INSERT_ATTACKER);
   if (insert) {
     for (const s of states) {
-      const row = toRow(tx, s, now);
-      insert.run(ROW_COLUMNS.map((c) => row[c]));
-      markStored(s, row);
+      const values = rowValues(toRow(tx, s, now));
+      insert.run(values);
+      markStored(s, values);
     }
     return;
   }
@@ -273,14 +319,13 @@ export async function insertAttackers(tx: WriteTx, states: readonly AttackerStat
 /** Writes back every column correlate owns (identity, intel and rotation columns are left alone). */
 export async function saveAttackers(tx: WriteTx, states: readonly AttackerState[], now: string): Promise<void> {
   // SQLite: every state is a stored row (new ones were inserted first), so an update by address is the upsert
-  if (sqlitePreparedIn(tx, UPDATE_ATTACKER)) {
+  if (sqlitePreparedIn(tx, updateText(ALL_SAVED))) {
     for (const s of states) {
-      const row = toRow(tx, s, now);
-      const columns = changedColumns(s, row);
-      // one statement per set of changed columns, prepared once (a handful of shapes in practice)
-      const update = sqlitePreparedIn(tx, updateStatement(columns)) as Statement;
-      update.run([...columns.map((c) => row[c]), s.ip]);
-      markStored(s, row);
+      const values = rowValues(toRow(tx, s, now));
+      const { text, params } = updateOf(s, values);
+      // one statement per set of changed columns, prepared once (a handful of sets in practice)
+      (sqlitePreparedIn(tx, text) as Statement).run(params);
+      markStored(s, values);
     }
     return;
   }

@@ -7,8 +7,9 @@
  * grows. A batch whose targets all start after the attacker's stored `last_seen` can
  * only append: every stored target began by then, so the stored deckies keep their
  * first contacts and order, and the new ones follow them. Those layouts come from the
- * stored row (the deckies from `traversal_path`) and, on SQLite, a probe per service;
- * refreshDerived reads the targets of the other attackers.
+ * stored row (the deckies from `traversal_path`, kept as text: a path is appended to,
+ * never taken apart) and, on SQLite, a probe per service; refreshDerived reads the
+ * targets of the other attackers.
  */
 import type { WriteTx } from '../db/index.js';
 import { sqlitePreparedIn } from '../db/repositories/prepared.js';
@@ -25,7 +26,9 @@ export interface TargetRow {
 
 /** An attacker's deckies (first-contact order) and how many distinct services it touched. */
 export interface TargetLayout {
-  readonly deckies: readonly string[];
+  readonly deckyCount: number;
+  /** The deckies joined by TRAVERSAL_SEPARATOR (`''` for none). */
+  readonly path: string;
   readonly services: number;
 }
 
@@ -41,7 +44,21 @@ export function firstContactOrder(targets: readonly TargetRow[]): string[] {
 
 /** The layout of all of an attacker's targets. */
 export function layoutOf(targets: readonly TargetRow[]): TargetLayout {
-  return { deckies: firstContactOrder(targets), services: new Set(targets.map((t) => t.service).filter((x) => x !== '')).size };
+  const deckies = firstContactOrder(targets);
+  return { deckyCount: deckies.length, path: deckies.join(TRAVERSAL_SEPARATOR), services: new Set(targets.map((t) => t.service).filter((x) => x !== '')).size };
+}
+
+/** How many deckies a non-empty path names. */
+function namesIn(path: string): number {
+  let n = 1;
+  for (let at = path.indexOf(TRAVERSAL_SEPARATOR); at !== -1; at = path.indexOf(TRAVERSAL_SEPARATOR, at + TRAVERSAL_SEPARATOR.length)) n++;
+  return n;
+}
+
+/** Whether a path names `decky`. */
+function pathHas(path: string, decky: string): boolean {
+  const sep = TRAVERSAL_SEPARATOR;
+  return path === decky || path.startsWith(decky + sep) || path.endsWith(sep + decky) || path.includes(sep + decky + sep);
 }
 
 /**
@@ -49,10 +66,9 @@ export function layoutOf(targets: readonly TargetRow[]): TargetLayout {
  * traversal path with one name per counted decky (no name holds the separator).
  */
 function storedLayout(s: AttackerState, minDeckies: number): TargetLayout | undefined {
-  if (s.deckyCount === 0) return s.serviceCount === 0 && !s.isTraversal ? { deckies: [], services: 0 } : undefined;
+  if (s.deckyCount === 0) return s.serviceCount === 0 && !s.isTraversal ? { deckyCount: 0, path: '', services: 0 } : undefined;
   if (!s.isTraversal || s.traversalPath === null || s.deckyCount < minDeckies) return undefined;
-  const deckies = s.traversalPath.split(TRAVERSAL_SEPARATOR);
-  return deckies.length === s.deckyCount ? { deckies, services: s.serviceCount } : undefined;
+  return namesIn(s.traversalPath) === s.deckyCount ? { deckyCount: s.deckyCount, path: s.traversalPath, services: s.serviceCount } : undefined;
 }
 
 const HAS_SERVICE = 'select 1 from attacker_targets where attacker_id = ? and service = ? limit 1';
@@ -82,8 +98,9 @@ export function appendedLayouts(tx: WriteTx, states: readonly AttackerState[], b
     if (!before || (last !== null && added.some((t) => t.firstSeen <= last))) continue;
     const services = newServices(tx, s, added);
     if (!services) continue;
-    const known = new Set(before.deckies);
-    out.set(s.id, { deckies: [...before.deckies, ...firstContactOrder(added.filter((t) => !known.has(t.decky)))], services: before.services + services.size });
+    const appended = firstContactOrder(added.filter((t) => !pathHas(before.path, t.decky)));
+    const path = (before.path === '' ? appended : [before.path, ...appended]).join(TRAVERSAL_SEPARATOR);
+    out.set(s.id, { deckyCount: before.deckyCount + appended.length, path, services: before.services + services.size });
   }
   return out;
 }

@@ -16,9 +16,9 @@ import { fromDbInt, isoFromDb, type LogRow, type WriteTx } from '../db/index.js'
 import { sqlitePreparedIn } from '../db/repositories/prepared.js';
 import type { AttackerState } from './attacker-state.js';
 import { BEHAVIOR_WINDOW, computeBehavior } from './behavior.js';
-import { layoutOf, TRAVERSAL_SEPARATOR, type TargetLayout, type TargetRow } from './deckies.js';
+import { layoutOf, type TargetLayout, type TargetRow } from './deckies.js';
 import { jsonObject } from './inputs.js';
-import { chunks, IN_LIST, inValues } from './sql.js';
+import { chunks, IN_LIST, inValues, selectAll } from './sql.js';
 import { MUTATION_EVENT_TYPE } from './vocabulary.js';
 
 async function countBy(rows: Promise<Array<{ key: string | null; n: number | string | bigint }>>): Promise<Map<string, number>> {
@@ -59,7 +59,7 @@ async function targetsOf(tx: WriteTx, ids: readonly string[]): Promise<Map<strin
   return out;
 }
 
-/** The bounty's parts per IP: one grouped query per table and list. */
+/** The bounty's parts per IP: one grouped query per table and list (prepared once on SQLite: selectAll). */
 async function bountyCounts(tx: WriteTx, ips: readonly string[], prefix: string) {
   const credentials = new Map<string, number>();
   const fingerprints = new Map<string, number>();
@@ -69,34 +69,40 @@ async function bountyCounts(tx: WriteTx, ips: readonly string[], prefix: string)
     merge(
       credentials,
       await countBy(
-        tx.db
-          .selectFrom('credentials')
-          .select((eb) => ['attacker_ip as key', eb.fn.countAll<number>().as('n')])
-          .where('attacker_ip', 'in', inValues(tx.dialect, part))
-          .where(notInternal('decky', prefix))
-          .groupBy('attacker_ip')
-          .execute(),
+        selectAll(
+          tx,
+          tx.db
+            .selectFrom('credentials')
+            .select((eb) => ['attacker_ip as key', eb.fn.countAll<number>().as('n')])
+            .where('attacker_ip', 'in', inValues(tx.dialect, part))
+            .where(notInternal('decky', prefix))
+            .groupBy('attacker_ip'),
+        ),
       ),
     );
     merge(
       fingerprints,
       await countBy(
-        tx.db
-          .selectFrom((eb) => eb.selectFrom('fingerprint_observations').select(['attacker_ip', 'kind', 'port', 'value']).distinct().where('attacker_ip', 'in', inValues(tx.dialect, part)).as('d'))
-          .select((eb) => ['d.attacker_ip as key', eb.fn.countAll<number>().as('n')])
-          .groupBy('d.attacker_ip')
-          .execute(),
+        selectAll(
+          tx,
+          tx.db
+            .selectFrom((eb) => eb.selectFrom('fingerprint_observations').select(['attacker_ip', 'kind', 'port', 'value']).distinct().where('attacker_ip', 'in', inValues(tx.dialect, part)).as('d'))
+            .select((eb) => ['d.attacker_ip as key', eb.fn.countAll<number>().as('n')])
+            .groupBy('d.attacker_ip'),
+        ),
       ),
     );
     merge(
       artifacts,
       await countBy(
-        tx.db
-          .selectFrom('artifacts')
-          .select((eb) => ['attacker_ip as key', eb.fn.countAll<number>().as('n')])
-          .where('attacker_ip', 'in', inValues(tx.dialect, part))
-          .groupBy('attacker_ip')
-          .execute(),
+        selectAll(
+          tx,
+          tx.db
+            .selectFrom('artifacts')
+            .select((eb) => ['attacker_ip as key', eb.fn.countAll<number>().as('n')])
+            .where('attacker_ip', 'in', inValues(tx.dialect, part))
+            .groupBy('attacker_ip'),
+        ),
       ),
     );
   }
@@ -107,12 +113,14 @@ async function bountyCounts(tx: WriteTx, ips: readonly string[], prefix: string)
 async function sessionCounts(tx: WriteTx, ids: readonly string[]): Promise<Map<string, number>> {
   const out = new Map<string, number>();
   for (const part of chunks(ids, IN_LIST)) {
-    const rows = await tx.db
-      .selectFrom('attacker_sessions')
-      .select((eb) => ['attacker_id as key', eb.fn.countAll<number>().as('n')])
-      .where('attacker_id', 'in', inValues(tx.dialect, part))
-      .groupBy('attacker_id')
-      .execute();
+    const rows = await selectAll(
+      tx,
+      tx.db
+        .selectFrom('attacker_sessions')
+        .select((eb) => ['attacker_id as key', eb.fn.countAll<number>().as('n')])
+        .where('attacker_id', 'in', inValues(tx.dialect, part))
+        .groupBy('attacker_id'),
+    );
     for (const r of rows) out.set(r.key, fromDbInt(r.n));
   }
   return out;
@@ -122,7 +130,7 @@ async function sessionCounts(tx: WriteTx, ids: readonly string[]): Promise<Map<s
 async function userAgentTools(tx: WriteTx, ips: readonly string[]): Promise<Map<string, string[]>> {
   const out = new Map<string, string[]>();
   for (const part of chunks(ips, IN_LIST)) {
-    const rows = await tx.db.selectFrom('fingerprint_observations').select(['attacker_ip', 'details']).where('kind', '=', 'http_useragent').where('attacker_ip', 'in', inValues(tx.dialect, part)).orderBy('id').execute();
+    const rows = await selectAll(tx, tx.db.selectFrom('fingerprint_observations').select(['attacker_ip', 'details']).where('kind', '=', 'http_useragent').where('attacker_ip', 'in', inValues(tx.dialect, part)).orderBy('id'));
     for (const r of rows) {
       const tool = jsonObject(r.details).tool;
       if (typeof tool !== 'string' || tool === '' || r.attacker_ip === null) continue;
@@ -206,11 +214,11 @@ export async function refreshDerived(tx: WriteTx, states: readonly AttackerState
   const due = states.filter((s) => behaviorDue(s, nowMs, settings.behaviorIntervalSecs));
   const tools = due.length > 0 ? await userAgentTools(tx, due.map((s) => s.ip)) : new Map<string, string[]>();
   for (const s of states) {
-    const { deckies, services } = layouts.get(s.id) as TargetLayout;
-    s.deckyCount = deckies.length;
+    const { deckyCount, path, services } = layouts.get(s.id) as TargetLayout;
+    s.deckyCount = deckyCount;
     s.serviceCount = services;
-    s.isTraversal = deckies.length >= settings.traversalMinDeckies;
-    s.traversalPath = s.isTraversal ? deckies.join(TRAVERSAL_SEPARATOR) : null;
+    s.isTraversal = deckyCount >= settings.traversalMinDeckies;
+    s.traversalPath = s.isTraversal ? path : null;
     s.credentialCount = bounty.credentials.get(s.ip) ?? 0;
     s.fingerprintCount = bounty.fingerprints.get(s.ip) ?? 0;
     s.bountyCount = s.credentialCount + s.fingerprintCount + (bounty.artifacts.get(s.ip) ?? 0);

@@ -5,14 +5,19 @@
  * of deckies, services or credentials, or the behaviour class changed (or it never
  * published), otherwise at most once per `DECNET_SCORED_MIN_INTERVAL_SECS`, the latest
  * state winning. The flags live in the row, so coalescing survives restarts, and the
- * stored summary is what was published, so nothing re-fires.
+ * stored summary stands for what was published, so nothing re-fires.
+ *
+ * `scored_summary` keeps the summary in short (StoredSummary): whole, it repeats the
+ * row's own columns, its traversal path among them, and doubled a traversing
+ * attacker's row, which every batch reads and rewrites.
  */
+import { hash } from 'node:crypto';
 import type { AnalysisConfig } from '../config/index.js';
 import type { WriteTx } from '../db/index.js';
 import { loadAttackersById, saveAttackers, type AttackerState } from './attacker-state.js';
-import { IN_LIST } from './sql.js';
+import { IN_LIST, jsonText } from './sql.js';
 
-/** `attacker.scored` (the stored summary is what was last published). */
+/** `attacker.scored` (`scored_summary` stands for the one last published: StoredSummary). */
 export type ScoredPayload = {
   attacker_uuid: string;
   attacker_ip: string;
@@ -48,22 +53,41 @@ export function scoredSummary(s: AttackerState): ScoredPayload | undefined {
 
 const SIGNIFICANT = ['is_traversal', 'decky_count', 'service_count', 'credential_count', 'behavior_class'] as const;
 
-function significant(prev: unknown, next: ScoredPayload): boolean {
-  if (prev === null || typeof prev !== 'object') return true;
-  const p = prev as Record<string, unknown>;
-  return SIGNIFICANT.some((k) => p[k] !== next[k]);
+/** The summary's fields `scored_summary` keeps as they are: those that publish at once, and the count, which moves with every counted row. */
+const KEPT = [...SIGNIFICANT, 'event_count'] as const;
+/** The fields it keeps as one digest. The row's own id and address never change: it keeps neither. */
+const DIGESTED = ['bounty_count', 'traversal_path', 'first_seen', 'last_seen'] as const satisfies ReadonlyArray<keyof ScoredPayload>;
+// and no field of the payload is left out (a compile-time check)
+const _everyField: Record<Exclude<keyof ScoredPayload, (typeof KEPT)[number] | (typeof DIGESTED)[number] | 'attacker_uuid' | 'attacker_ip'>, never> = {};
+
+/** What `scored_summary` holds of a published summary (the SHA-256 in base64). */
+type StoredSummary = Pick<ScoredPayload, (typeof KEPT)[number]> & { readonly sha256: string };
+
+function digest(summary: ScoredPayload): string {
+  return hash('sha256', jsonText(DIGESTED.map((k) => summary[k])), 'base64');
 }
 
-/**
- * Whether the summary is the one last published: nothing to say. Field by field, since
- * jsonb gives the stored object back with its keys reordered.
- */
+function stored(summary: ScoredPayload): StoredSummary {
+  const out: Record<string, unknown> = {};
+  for (const k of KEPT) out[k] = summary[k];
+  out.sha256 = digest(summary);
+  return out as StoredSummary;
+}
+
+/** The stored summary as an object (null before the first publish). */
+function storedFields(value: unknown): Record<string, unknown> | null {
+  return value !== null && typeof value === 'object' ? (value as Record<string, unknown>) : null;
+}
+
+function significant(prev: unknown, next: ScoredPayload): boolean {
+  const p = storedFields(prev);
+  return p === null || SIGNIFICANT.some((k) => p[k] !== next[k]);
+}
+
+/** Whether the summary is the one last published: nothing to say. The digest is taken only when the kept fields are equal. */
 function unchanged(s: AttackerState, next: ScoredPayload): boolean {
-  const prev = s.scoredSummary;
-  if (prev === null || typeof prev !== 'object') return false;
-  const p = prev as Record<string, unknown>;
-  const keys = Object.keys(next) as Array<keyof ScoredPayload>;
-  return Object.keys(p).length === keys.length && keys.every((k) => p[k] === next[k]);
+  const p = storedFields(s.scoredSummary);
+  return p !== null && KEPT.every((k) => p[k] === next[k]) && p.sha256 === digest(next);
 }
 
 /**
@@ -81,7 +105,7 @@ export function decideScored(states: readonly AttackerState[], settings: Analysi
     }
     const due = s.scoredPublishedAt === null || nowMs - Date.parse(s.scoredPublishedAt) >= settings.scoredMinIntervalSecs * 1000;
     if (!significant(s.scoredSummary, next) && !due) continue; // stays dirty: a later pass publishes the latest state
-    s.scoredSummary = next;
+    s.scoredSummary = stored(next);
     s.scoredPublishedAt = nowIso;
     s.scoredDirty = false;
     out.push(next);

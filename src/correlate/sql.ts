@@ -2,8 +2,9 @@
  * The few places where correlate's SQL differs by dialect, and list helpers that keep
  * statements under both drivers' parameter limits.
  */
-import { sql, type Expression, type RawBuilder } from 'kysely';
-import { fromDbInt, type Db, type DialectName } from '../db/index.js';
+import { sql, type Compilable, type Expression, type RawBuilder } from 'kysely';
+import { fromDbInt, type Db, type DialectName, type WriteTx } from '../db/index.js';
+import { sqlitePreparedIn } from '../db/repositories/prepared.js';
 
 /** The smaller of two non-null values (`least` on PostgreSQL, scalar `min` on SQLite). */
 export function least<T>(dialect: DialectName, a: Expression<T>, b: Expression<T>): RawBuilder<T> {
@@ -29,6 +30,18 @@ export function chunks<T>(items: readonly T[], size: number): T[][] {
  */
 export function inValues(dialect: DialectName, values: readonly string[]): readonly string[] | RawBuilder<string> {
   return dialect === 'sqlite' ? sql<string>`(select value from json_each(${JSON.stringify(values)}))` : values;
+}
+
+/**
+ * The rows of a select in `tx`. kysely prepares every query it runs; on SQLite the
+ * statement is prepared once here and kept by its text, which suits queries whose text
+ * does not vary with their values (lists through inValues): a batch's grouped counts
+ * cost more to prepare than to run.
+ */
+export async function selectAll<R>(tx: WriteTx, query: Compilable<R> & { execute(): Promise<R[]> }): Promise<R[]> {
+  const compiled = query.compile();
+  const prepared = sqlitePreparedIn(tx, compiled.sql);
+  return prepared ? (prepared.all(...compiled.parameters) as R[]) : query.execute();
 }
 
 /** Rows per multi-row statement: 25 columns × 400 rows stays under SQLite's 32,766 variables. */

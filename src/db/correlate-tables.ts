@@ -45,7 +45,7 @@ export interface AttackersTable {
   country_code: string | null;
   signal_version: DbDefaultInt8;
   clustered_version: DbDefaultInt8;
-  /** The last `attacker.scored` payload published (JSON), null before the first. */
+  /** What stands for the last `attacker.scored` published: its decisive fields and a digest of the rest (StoredSummary in src/correlate/scored.ts). */
   scored_summary: DbJsonOrNull;
   scored_published_at: DbTimeOrNull;
   scored_dirty: DbBool;
