@@ -21,9 +21,12 @@ import { jsonObject } from './inputs.js';
 import { chunks, IN_LIST, inValues, selectAll } from './sql.js';
 import { MUTATION_EVENT_TYPE } from './vocabulary.js';
 
-async function countBy(rows: Promise<Array<{ key: string | null; n: number | string | bigint }>>): Promise<Map<string, number>> {
+type CountQuery = Parameters<typeof selectAll<{ key: string | null; n: number | string | bigint }>>[1];
+
+/** A grouped count `{key, n}` as a map (prepared once on SQLite: selectAll). */
+async function countBy(tx: WriteTx, query: CountQuery): Promise<Map<string, number>> {
   const out = new Map<string, number>();
-  for (const r of await rows) if (r.key !== null) out.set(r.key, fromDbInt(r.n));
+  for (const r of await selectAll(tx, query)) if (r.key !== null) out.set(r.key, fromDbInt(r.n));
   return out;
 }
 
@@ -64,47 +67,13 @@ async function bountyCounts(tx: WriteTx, ips: readonly string[], prefix: string)
   const credentials = new Map<string, number>();
   const fingerprints = new Map<string, number>();
   const artifacts = new Map<string, number>();
+  const merge = (into: Map<string, number>, from: Map<string, number>): void => from.forEach((v, k) => into.set(k, v));
   for (const part of chunks(ips, IN_LIST)) {
-    const merge = (into: Map<string, number>, from: Map<string, number>): void => from.forEach((v, k) => into.set(k, v));
-    merge(
-      credentials,
-      await countBy(
-        selectAll(
-          tx,
-          tx.db
-            .selectFrom('credentials')
-            .select((eb) => ['attacker_ip as key', eb.fn.countAll<number>().as('n')])
-            .where('attacker_ip', 'in', inValues(tx.dialect, part))
-            .where(notInternal('decky', prefix))
-            .groupBy('attacker_ip'),
-        ),
-      ),
-    );
-    merge(
-      fingerprints,
-      await countBy(
-        selectAll(
-          tx,
-          tx.db
-            .selectFrom((eb) => eb.selectFrom('fingerprint_observations').select(['attacker_ip', 'kind', 'port', 'value']).distinct().where('attacker_ip', 'in', inValues(tx.dialect, part)).as('d'))
-            .select((eb) => ['d.attacker_ip as key', eb.fn.countAll<number>().as('n')])
-            .groupBy('d.attacker_ip'),
-        ),
-      ),
-    );
-    merge(
-      artifacts,
-      await countBy(
-        selectAll(
-          tx,
-          tx.db
-            .selectFrom('artifacts')
-            .select((eb) => ['attacker_ip as key', eb.fn.countAll<number>().as('n')])
-            .where('attacker_ip', 'in', inValues(tx.dialect, part))
-            .groupBy('attacker_ip'),
-        ),
-      ),
-    );
+    const listed = inValues(tx.dialect, part);
+    merge(credentials, await countBy(tx, tx.db.selectFrom('credentials').select((eb) => ['attacker_ip as key', eb.fn.countAll<number>().as('n')]).where('attacker_ip', 'in', listed).where(notInternal('decky', prefix)).groupBy('attacker_ip')));
+    const distinct = tx.db.selectFrom('fingerprint_observations').select(['attacker_ip', 'kind', 'port', 'value']).distinct().where('attacker_ip', 'in', listed);
+    merge(fingerprints, await countBy(tx, tx.db.selectFrom(distinct.as('d')).select((eb) => ['d.attacker_ip as key', eb.fn.countAll<number>().as('n')]).groupBy('d.attacker_ip')));
+    merge(artifacts, await countBy(tx, tx.db.selectFrom('artifacts').select((eb) => ['attacker_ip as key', eb.fn.countAll<number>().as('n')]).where('attacker_ip', 'in', listed).groupBy('attacker_ip')));
   }
   return { credentials, fingerprints, artifacts };
 }

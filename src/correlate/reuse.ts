@@ -22,7 +22,7 @@ import { topics } from '../bus/index.js';
 import type { AnalysisConfig } from '../config/index.js';
 import { fromDbInt, isoFromDb, journalAndPublish, type Credential, type LogRow, type WriteTx } from '../db/index.js';
 import { sqlitePreparedIn } from '../db/repositories/prepared.js';
-import { chunks, fromDbJson, greatest, IN_LIST, inValues, jsonText, least, ROWS_PER_STATEMENT } from './sql.js';
+import { chunks, fromDbJson, greatest, IN_LIST, inValues, jsonText, least, ROWS_PER_STATEMENT, selectAll } from './sql.js';
 import { isInternalDecky, isInternalRow } from './vocabulary.js';
 
 /** Entries per list in `credential.reuse.detected` (`truncated` when cut). */
@@ -175,7 +175,7 @@ async function qualifyingKeys(tx: WriteTx, keys: ReadonlyMap<string, ReuseKey>, 
   const targets = new Map<string, Set<string>>();
   const hashes = [...new Set([...keys.values()].map((k) => k.sha))];
   for (const part of chunks(hashes, IN_LIST)) {
-    const rows = await tx.db.selectFrom('credentials').select(['secret_sha256', 'secret_kind', 'principal', 'decky', 'service']).distinct().where('secret_sha256', 'in', inValues(tx.dialect, part)).execute();
+    const rows = await selectAll(tx, tx.db.selectFrom('credentials').select(['secret_sha256', 'secret_kind', 'principal', 'decky', 'service']).distinct().where('secret_sha256', 'in', inValues(tx.dialect, part)));
     for (const r of rows) {
       const text = touchedKey(r, keys, settings);
       if (text === undefined) continue;
@@ -196,13 +196,16 @@ async function allRowsOf(tx: WriteTx, keys: ReadonlyMap<string, ReuseKey>, setti
   const out = new Map<string, KeyRows>();
   const hashes = [...new Set([...keys.values()].map((k) => k.sha))];
   for (const part of chunks(hashes, IN_LIST)) {
-    const rows = await tx.db
+    const rows = await selectAll(
+      tx,
+      tx.db
       .selectFrom('credentials')
       .select(['secret_sha256', 'secret_kind', 'principal', 'attacker_ip', 'decky', 'service', 'first_seen', 'last_seen'])
       .select((eb) => eb.fn.coalesce('credentials.attacker_id', eb.selectFrom('attackers').select('attackers.id').whereRef('attackers.ip', '=', 'credentials.attacker_ip')).as('attacker_id'))
       .where('secret_sha256', 'in', inValues(tx.dialect, part))
       .orderBy('seq')
-      .execute();
+      
+    );
     for (const r of rows) {
       const text = touchedKey(r, keys, settings);
       if (text === undefined) continue;
@@ -226,11 +229,14 @@ interface Finding {
 async function findingsOf(tx: WriteTx, keys: ReadonlyMap<string, unknown>, hashes: readonly string[]): Promise<Map<string, Finding>> {
   const out = new Map<string, Finding>();
   for (const part of chunks(hashes, IN_LIST)) {
-    const rows = await tx.db
+    const rows = await selectAll(
+      tx,
+      tx.db
       .selectFrom('credential_reuse')
       .select(['id', 'secret_sha256', 'secret_kind', 'principal_key', 'target_count', 'attacker_count', 'first_seen', 'last_seen', 'lists'])
       .where('secret_sha256', 'in', inValues(tx.dialect, part))
-      .execute();
+      
+    );
     for (const r of rows) {
       const text = keyText({ sha: r.secret_sha256, kind: r.secret_kind, principalKey: r.principal_key });
       const lists = fromDbJson(r.lists) as ReuseLists | null;
@@ -244,10 +250,10 @@ async function findingsOf(tx: WriteTx, keys: ReadonlyMap<string, unknown>, hashe
 async function listsFromChildren(tx: WriteTx, ids: readonly string[]): Promise<Map<string, ReuseLists>> {
   const rows = new Map<string, Pick<KeyRows, 'targets' | 'attackers'>>(ids.map((id) => [id, { targets: new Map(), attackers: new Map() }]));
   for (const part of chunks(ids, IN_LIST)) {
-    for (const r of await tx.db.selectFrom('credential_reuse_targets').select(['reuse_id', 'decky', 'service']).where('reuse_id', 'in', inValues(tx.dialect, part)).execute()) {
+    for (const r of await selectAll(tx, tx.db.selectFrom('credential_reuse_targets').select(['reuse_id', 'decky', 'service']).where('reuse_id', 'in', inValues(tx.dialect, part)))) {
       rows.get(r.reuse_id)?.targets.set(targetText(r.decky, r.service), { decky: r.decky, service: r.service, firstSeen: '', lastSeen: '' });
     }
-    for (const r of await tx.db.selectFrom('credential_reuse_attackers').select(['reuse_id', 'attacker_ip', 'attacker_id']).where('reuse_id', 'in', inValues(tx.dialect, part)).execute()) {
+    for (const r of await selectAll(tx, tx.db.selectFrom('credential_reuse_attackers').select(['reuse_id', 'attacker_ip', 'attacker_id']).where('reuse_id', 'in', inValues(tx.dialect, part)))) {
       rows.get(r.reuse_id)?.attackers.set(r.attacker_ip, r.attacker_id);
     }
   }
@@ -377,12 +383,15 @@ async function attemptsOf(tx: WriteTx, keys: ReadonlyMap<string, ReuseKey>, sett
   const out = new Map<string, number>();
   const prefix = settings.internalDeckyPrefix;
   for (const part of chunks([...new Set([...keys.values()].map((k) => k.sha))], IN_LIST)) {
-    const rows = await tx.db
+    const rows = await selectAll(
+      tx,
+      tx.db
       .selectFrom('credentials')
       .select(['secret_sha256', 'secret_kind', 'principal', sql<number>`sum(case when substr(${sql.ref("decky")}, 1, ${prefix.length}) = ${prefix} then 0 else ${sql.ref("count")} end)`.as('n')])
       .where('secret_sha256', 'in', inValues(tx.dialect, part))
       .groupBy(['secret_sha256', 'secret_kind', 'principal'])
-      .execute();
+      
+    );
     for (const r of rows) {
       const text = keyText({ sha: r.secret_sha256, kind: r.secret_kind, principalKey: principalKey(r.principal, settings.reuseAcrossPrincipals) });
       if (keys.has(text)) out.set(text, (out.get(text) ?? 0) + fromDbInt(r.n));
@@ -449,7 +458,7 @@ export async function touchFindings(tx: WriteTx, rows: readonly LogRow[], settin
   }
   if (keys.size === 0) return;
   for (const part of chunks([...new Set([...keys.values()].map((v) => v.key.sha))], IN_LIST)) {
-    const found = await tx.db.selectFrom('credential_reuse').select(['id', 'secret_sha256', 'secret_kind', 'principal_key', 'first_seen', 'last_seen']).where('secret_sha256', 'in', inValues(tx.dialect, part)).execute();
+    const found = await selectAll(tx, tx.db.selectFrom('credential_reuse').select(['id', 'secret_sha256', 'secret_kind', 'principal_key', 'first_seen', 'last_seen']).where('secret_sha256', 'in', inValues(tx.dialect, part)));
     for (const f of found) {
       const hit = keys.get(keyText({ sha: f.secret_sha256, kind: f.secret_kind, principalKey: f.principal_key }));
       if (!hit) continue;
@@ -507,7 +516,7 @@ async function backfillAttackers(tx: WriteTx, from: number, to: number): Promise
     .where('seq', '<=', to)
     .where('attacker_id', 'is', null)
     .execute();
-  const rows = await tx.db.selectFrom('credentials').select(['seq', 'attacker_id']).where('seq', '>=', from).where('seq', '<=', to).execute();
+  const rows = await selectAll(tx, tx.db.selectFrom('credentials').select(['seq', 'attacker_id']).where('seq', '>=', from).where('seq', '<=', to));
   return new Map(rows.map((r) => [fromDbInt(r.seq), r.attacker_id]));
 }
 
