@@ -12,7 +12,7 @@
  */
 import { sql } from 'kysely';
 import type { AnalysisConfig } from '../config/index.js';
-import { fromDbInt, isoFromDb, type LogRow, type WriteTx } from '../db/index.js';
+import { fromDbInt, isoFromDb, type LogFacts, type WriteTx } from '../db/index.js';
 import { sqlitePreparedIn } from '../db/repositories/prepared.js';
 import type { AttackerState } from './attacker-state.js';
 import { BEHAVIOR_WINDOW, computeBehavior } from './behavior.js';
@@ -174,7 +174,7 @@ async function storedLayouts(tx: WriteTx, ids: readonly string[]): Promise<Map<s
  * no query. `appended` holds the layouts known without reading the targets back
  * (deckies.ts appendedLayouts, taken before the batch was folded).
  */
-export async function refreshDerived(tx: WriteTx, states: readonly AttackerState[], settings: AnalysisConfig, now: string, batchRows: ReadonlyMap<string, readonly LogRow[]>, appended: ReadonlyMap<string, TargetLayout>): Promise<void> {
+export async function refreshDerived(tx: WriteTx, states: readonly AttackerState[], settings: AnalysisConfig, now: string, batchRows: ReadonlyMap<string, readonly LogFacts[]>, appended: ReadonlyMap<string, TargetLayout>): Promise<void> {
   const ids = states.map((s) => s.id);
   const prefix = settings.internalDeckyPrefix;
   const layouts = new Map([...appended, ...(await storedLayouts(tx, ids.filter((id) => !appended.has(id))))]);
@@ -193,7 +193,7 @@ export async function refreshDerived(tx: WriteTx, states: readonly AttackerState
     s.bountyCount = s.credentialCount + s.fingerprintCount + (bounty.artifacts.get(s.ip) ?? 0);
     s.sessionCount = sessions.get(s.id) ?? 0;
   }
-  const freshRows = (s: AttackerState): readonly LogRow[] | undefined => (s.eventCountBefore === 0 ? batchRows.get(s.ip) : undefined);
+  const freshRows = (s: AttackerState): readonly LogFacts[] | undefined => (s.eventCountBefore === 0 ? batchRows.get(s.ip) : undefined);
   const stored = await latestRows(tx, due.filter((s) => freshRows(s) === undefined).map((s) => s.ip), prefix);
   for (const s of due) {
     const fresh = freshRows(s);

@@ -4,9 +4,9 @@
  * the only writer of these tables (CORRECTIONS #7.3); correlate only back-fills
  * `credentials.attacker_id`.
  */
-import type { Credential, Db, LogRow, WriteTx } from '../db/index.js';
+import type { Credential, Db, LogFacts, WriteTx } from '../db/index.js';
 
-export type { LogRow } from '../db/index.js';
+export type { LogFacts } from '../db/index.js';
 
 /** A JSON column as an object (text on SQLite, jsonb on PostgreSQL); `{}` for anything else. */
 export function jsonObject(value: unknown): Record<string, unknown> {
@@ -22,9 +22,9 @@ export function jsonObject(value: unknown): Record<string, unknown> {
 }
 
 /** Log rows with `after < id ≤ upTo`, in id order, at most `limit`. */
-export async function readLogsAfter(db: Db, tx: WriteTx, after: number, upTo: number, limit: number): Promise<LogRow[]> {
+export async function readLogsAfter(db: Db, tx: WriteTx, after: number, upTo: number, limit: number): Promise<LogFacts[]> {
   if (after >= upTo) return [];
-  return (await db.repos.logs.readAfter(after, limit, tx)).filter((r) => r.id <= upTo);
+  return (await db.repos.logs.readFactsAfter(after, limit, tx)).filter((r) => r.id <= upTo);
 }
 
 /** Credential rows with `after < seq ≤ upTo`, in seq order, at most `limit`. */

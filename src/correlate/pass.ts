@@ -22,6 +22,8 @@ import { dropUnderivedFindings, foldCredentials, touchFindings } from './reuse.j
 import { sweepDirty, type ScoredPayload } from './scored.js';
 
 const NIL_UUID = '00000000-0000-0000-0000-000000000000';
+const OBSERVED = topics.attacker(topics.ATTACKER_OBSERVED);
+const SCORED = topics.attacker(topics.ATTACKER_SCORED);
 
 export interface PassDeps {
   readonly db: Db;
@@ -53,8 +55,8 @@ export interface PassResult {
 function publishAll(deps: PassDeps, observed: readonly ObservedPayload[], scored: readonly ScoredPayload[]): () => Promise<void> {
   return async () => {
     const opts = { log: deps.log, clock: deps.clock };
-    for (const p of observed) await publishSafely(deps.bus, topics.attacker('observed'), p, opts);
-    for (const p of scored) await publishSafely(deps.bus, topics.attacker('scored'), p, opts);
+    for (const p of observed) await publishSafely(deps.bus, OBSERVED, p, opts);
+    for (const p of scored) await publishSafely(deps.bus, SCORED, p, opts);
   };
 }
 

@@ -19,7 +19,7 @@ import { sqlitePreparedIn, uuidv7 } from '../db/repositories/prepared.js';
 import { insertAttackers, loadAttackersByIp, newAttackerState, saveAttackers, type AttackerState } from './attacker-state.js';
 import { appendedLayouts } from './deckies.js';
 import { refreshDerived } from './derived.js';
-import type { LogRow } from './inputs.js';
+import type { LogFacts } from './inputs.js';
 import { decideScored, settleReplayed, type ScoredPayload } from './scored.js';
 import { foldSessions } from './sessions.js';
 import { chunks, greatest, least, ROWS_PER_STATEMENT } from './sql.js';
@@ -58,10 +58,10 @@ interface TargetDelta {
 
 interface IpGroup {
   readonly ip: string;
-  readonly counted: LogRow[];
+  readonly counted: LogFacts[];
 }
 
-function groupByIp(rows: readonly LogRow[], prefix: string): Map<string, IpGroup> {
+function groupByIp(rows: readonly LogFacts[], prefix: string): Map<string, IpGroup> {
   const groups = new Map<string, IpGroup>();
   for (const row of rows) {
     if (row.attackerIp === null || row.attackerIp === '' || row.eventType === MUTATION_EVENT_TYPE) continue;
@@ -72,7 +72,7 @@ function groupByIp(rows: readonly LogRow[], prefix: string): Map<string, IpGroup
   return groups;
 }
 
-function targetDeltas(rows: readonly LogRow[]): TargetDelta[] {
+function targetDeltas(rows: readonly LogFacts[]): TargetDelta[] {
   const byKey = new Map<string, TargetDelta>();
   for (const row of rows) {
     if (row.decky === null || row.decky === '') continue;
@@ -146,7 +146,7 @@ function deferForeignKeys(tx: WriteTx): boolean {
   return pragma !== undefined;
 }
 
-function observedPayload(s: AttackerState, first: LogRow): ObservedPayload {
+function observedPayload(s: AttackerState, first: LogFacts): ObservedPayload {
   return { attacker_uuid: s.id, attacker_ip: s.ip, decky: first.decky ?? '', service: first.service ?? '', event_type: first.eventType ?? '', first_seen: first.timestamp };
 }
 
@@ -157,7 +157,7 @@ function observedPayload(s: AttackerState, first: LogRow): ObservedPayload {
  * then recomputed at every batch, so the rebuilt value is the latest rows' whatever the
  * passes' timing was.
  */
-export async function foldLogRows(tx: WriteTx, rows: readonly LogRow[], settings: AnalysisConfig, replay = false): Promise<LogBatchEffects> {
+export async function foldLogRows(tx: WriteTx, rows: readonly LogFacts[], settings: AnalysisConfig, replay = false): Promise<LogBatchEffects> {
   const now = tx.clock.isoNow();
   const groups = groupByIp(rows, settings.internalDeckyPrefix);
   if (groups.size === 0) return { observed: [], scored: [], created: 0, touched: 0, counted: 0, sessions: 0 };
@@ -191,7 +191,7 @@ export async function foldLogRows(tx: WriteTx, rows: readonly LogRow[], settings
       if (isCommandEvent(row.eventType)) s.commandCount++;
     }
     s.scoredDirty = true;
-    if (s.eventCountBefore === 0 && !replay) observed.push(observedPayload(s, g.counted[0] as LogRow));
+    if (s.eventCountBefore === 0 && !replay) observed.push(observedPayload(s, g.counted[0] as LogFacts));
     for (const t of deltas.get(g.ip) ?? []) targets.push({ attackerId: s.id, t });
   }
 

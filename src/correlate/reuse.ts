@@ -20,7 +20,7 @@ import { sql } from 'kysely';
 import type { Bus } from '../bus/index.js';
 import { topics } from '../bus/index.js';
 import type { AnalysisConfig } from '../config/index.js';
-import { fromDbInt, isoFromDb, journalAndPublish, type Credential, type LogRow, type WriteTx } from '../db/index.js';
+import { fromDbInt, isoFromDb, journalAndPublish, type Credential, type LogFacts, type WriteTx } from '../db/index.js';
 import { sqlitePreparedIn } from '../db/repositories/prepared.js';
 import { chunks, fromDbJson, greatest, IN_LIST, inValues, jsonText, least, ROWS_PER_STATEMENT, selectAll } from './sql.js';
 import { isInternalDecky, isInternalRow } from './vocabulary.js';
@@ -438,7 +438,7 @@ interface TouchedKey {
  * targets here, silently (nothing grew): they stay those of the credentials, as a
  * rebuild reads them.
  */
-export async function touchFindings(tx: WriteTx, rows: readonly LogRow[], settings: AnalysisConfig): Promise<void> {
+export async function touchFindings(tx: WriteTx, rows: readonly LogFacts[], settings: AnalysisConfig): Promise<void> {
   const keys = new Map<string, TouchedKey>();
   for (const r of rows) {
     const hash = r.fields.secret_sha256;

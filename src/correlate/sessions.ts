@@ -12,7 +12,7 @@ import type { AnalysisConfig } from '../config/index.js';
 import { sqlitePreparedIn } from '../db/repositories/prepared.js';
 import { commandText } from '../ingest/command-text.js';
 import type { AttackerState } from './attacker-state.js';
-import { toLogRow, type Database, type LogRow, type LogsTable, type WriteTx } from '../db/index.js';
+import { toLogRow, type Database, type LogFacts, type LogsTable, type WriteTx } from '../db/index.js';
 import { chunks, jsonText, ROWS_PER_STATEMENT } from './sql.js';
 import { epochMicros } from './time.js';
 import { isInternalRow, SESSION_END_EVENT_TYPE } from './vocabulary.js';
@@ -28,8 +28,8 @@ export interface SessionCommand {
   readonly ts: string;
 }
 
-/** The parts of a `session_recorded` row the session functions read (ingest's `attacker.session.ended` shares them). */
-export type SessionEnd = Pick<LogRow, 'id' | 'timestamp' | 'decky' | 'service' | 'eventType' | 'attackerIp' | 'fields' | 'msg' | 'source'>;
+/** A `session_recorded` row as the session functions read it (ingest's `attacker.session.ended` shares them). */
+export type SessionEnd = LogFacts;
 
 export interface SessionWindow {
   readonly sessionId: string | null;
@@ -122,7 +122,7 @@ export async function sessionCommands(tx: WriteTx, end: SessionEnd, window: Sess
  * replayed row (crash redo) inserts nothing; under `replay` (a rebuild) it rewrites the
  * row's content, keeping its id.
  */
-export async function foldSessions(tx: WriteTx, rows: readonly LogRow[], states: ReadonlyMap<string, AttackerState>, settings: AnalysisConfig, replay = false): Promise<number> {
+export async function foldSessions(tx: WriteTx, rows: readonly LogFacts[], states: ReadonlyMap<string, AttackerState>, settings: AnalysisConfig, replay = false): Promise<number> {
   const values = [];
   for (const row of rows) {
     if (row.eventType !== SESSION_END_EVENT_TYPE || row.attackerIp === null || row.decky === null || isInternalRow(row, settings.internalDeckyPrefix)) continue;

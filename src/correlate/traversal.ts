@@ -5,7 +5,7 @@
  * and last sighting inclusive, so the analyst sees which service set each hop met.
  * Internal deckies never count in targets, so they never traverse.
  */
-import type { Attacker, Db, LogRow } from '../db/index.js';
+import type { Attacker, Db, LogFacts } from '../db/index.js';
 import { firstContactOrder, TRAVERSAL_SEPARATOR } from './deckies.js';
 import { epochMicros } from './time.js';
 import { MUTATION_EVENT_TYPE } from './vocabulary.js';
@@ -53,7 +53,7 @@ function serviceList(value: string | undefined): string[] {
   return value === undefined || value === '' ? [] : value.split(',');
 }
 
-function marker(row: LogRow): TraversalMutation {
+function marker(row: LogFacts): TraversalMutation {
   return { kind: 'mutation', timestamp: row.timestamp, decky: row.decky ?? '', old_services: serviceList(row.fields.old_services), new_services: serviceList(row.fields.new_services), trigger: row.fields.trigger ?? null };
 }
 

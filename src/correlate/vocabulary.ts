@@ -3,7 +3,7 @@
  * interaction, noise or scan; command rows; session ends; mutation markers; and which
  * rows are the system's own work (internal deckies, `internal:*` sources).
  */
-import type { LogRow } from './inputs.js';
+import type { LogFacts } from './inputs.js';
 
 /** Event types that are an attacker interacting with a service. */
 export const INTERACTION_EVENT_TYPES: ReadonlySet<string> = new Set([
@@ -45,6 +45,6 @@ export function isInternalDecky(decky: string | null, prefix: string): boolean {
 }
 
 /** Whether a row is the system's own work (§0.4; `internal:*` sources too): it never counts. */
-export function isInternalRow(row: Pick<LogRow, 'decky' | 'source'>, prefix: string): boolean {
+export function isInternalRow(row: Pick<LogFacts, 'decky' | 'source'>, prefix: string): boolean {
   return isInternalDecky(row.decky, prefix) || row.source.startsWith('internal:');
 }

@@ -9,7 +9,7 @@
  * `attacker_uuid` is the attacker's id when correlate already knows the address, else null.
  */
 import { MAX_ENVELOPE_BYTES, topics } from '../bus/index.js';
-import { journalAndPublish, type LogRow, type WriteTx } from '../db/index.js';
+import { journalAndPublish, type WriteTx } from '../db/index.js';
 import { sqlitePreparedIn } from '../db/repositories/prepared.js';
 import { capCommands, sessionCommands, sessionWindow } from '../correlate/sessions.js';
 import type { IngestExtension } from './extension.js';
@@ -32,9 +32,8 @@ export const sessionEndedExtension: IngestExtension = {
     let events = 0;
     for (const row of batch.rows) {
       if (row.eventType !== 'session_recorded' || row.attackerIp === null || row.decky === null) continue;
-      const end = endRow(row);
-      const window = sessionWindow(end);
-      const all = await sessionCommands(tx, end, window);
+      const window = sessionWindow(row);
+      const all = await sessionCommands(tx, row, window);
       const capped = capCommands(all);
       const service = row.service ?? '';
       const commands = capped.commands.map((c) => ({ ...c, decky: row.decky ?? '', service }));
@@ -65,7 +64,3 @@ export const sessionEndedExtension: IngestExtension = {
   },
 };
 
-/** The row in the shape correlate's session functions read. */
-function endRow(row: LogRow): Parameters<typeof sessionWindow>[0] {
-  return { id: row.id, timestamp: row.timestamp, decky: row.decky, service: row.service, eventType: row.eventType, attackerIp: row.attackerIp, fields: row.fields, msg: row.msg, source: row.source };
-}

@@ -46,7 +46,7 @@ export { REVOCATION_GRACE_SECS, type RevokedTokensRepo } from './revoked-tokens.
 export type { NewUser, PasswordUpdate, Role, User, UsersRepo } from './users.js';
 export type { NewWebhookSubscription, WebhookGate, WebhookHealthUpdate, WebhookSubscription, WebhookSubscriptionPatch, WebhookSubscriptionsRepo } from './webhook-subscriptions.js';
 export type { ClaimedDelivery, ClaimRequest, DeliveryState, FailureRecord, NewDelivery, StateCounts, WebhookDeliveriesRepo, WebhookDelivery } from './webhook-deliveries.js';
-export { toLogRow, type LogFilter, type LogRow, type LogsRepo, type NewLogRow, type NewUnparsedLine, type UnparsedLine } from './logs.js';
+export { toLogRow, type LogFacts, type LogFilter, type LogRow, type LogsRepo, type NewLogRow, type NewUnparsedLine, type UnparsedLine } from './logs.js';
 export { toCredential, type Credential, type CredentialsRepo, type CredentialUpsert } from './credentials.js';
 export type { IngestSource, IngestSourceCounters, IngestSourceState, IngestSourcesRepo } from './ingest-sources.js';
 export type { Artifact, FingerprintObservation, IngestExtractsRepo, NewArtifact, NewFingerprintObservation } from './ingest-extracts.js';

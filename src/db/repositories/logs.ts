@@ -36,6 +36,13 @@ export interface LogRow extends NewLogRow {
   readonly id: number;
 }
 
+/**
+ * What a cursor reader that folds rows needs of one (correlate): a row without its
+ * stored text (`raw_line`, `sd`) and reception details, which a fold batch would
+ * otherwise read and parse for every row only to drop.
+ */
+export type LogFacts = Pick<LogRow, 'id' | 'timestamp' | 'decky' | 'service' | 'eventType' | 'attackerIp' | 'fields' | 'msg' | 'source'>;
+
 export interface NewUnparsedLine {
   readonly source: string;
   readonly receivedAt: string;
@@ -66,6 +73,8 @@ export interface LogsRepo {
   insertUnparsed(tx: WriteTx, rows: readonly NewUnparsedLine[]): Promise<void>;
   /** Rows with `id > after`, in id order, at most `limit`. */
   readAfter(after: number, limit: number, tx?: WriteTx): Promise<LogRow[]>;
+  /** readAfter's rows as LogFacts: the same rows, fewer columns. */
+  readFactsAfter(after: number, limit: number, tx?: WriteTx): Promise<LogFacts[]>;
   get(id: number, tx?: WriteTx): Promise<LogRow | undefined>;
   /** The highest id, 0 when empty. */
   head(tx?: WriteTx): Promise<number>;
@@ -78,6 +87,8 @@ export interface LogsRepo {
 const LOG_COLUMNS = ['timestamp', 'received_at', 'decky', 'service', 'event_type', 'attacker_ip', 'severity', 'facility', 'procid', 'fields', 'sd', 'msg', 'raw_line', 'source', 'flags'] as const;
 const INSERT_LOG = `insert into logs (${LOG_COLUMNS.join(', ')}) values (${LOG_COLUMNS.map(() => '?').join(', ')})`;
 const READ_AFTER = 'select * from logs where id > ? order by id limit ?';
+const FACT_COLUMNS = ['id', 'timestamp', 'decky', 'service', 'event_type', 'attacker_ip', 'fields', 'msg', 'source'] as const;
+const READ_FACTS_AFTER = `select ${FACT_COLUMNS.join(', ')} from logs where id > ? order by id limit ?`;
 const INSERT_UNPARSED = 'insert into unparsed_lines (source, received_at, raw, reason, position) values (?, ?, ?, ?, ?)';
 
 function values(r: NewLogRow): [string, string, string | null, string | null, string | null, string | null, number | null, number | null, string | null, string, string | null, string | null, string, string, string | null] {
@@ -118,6 +129,20 @@ export function toLogRow(row: Selectable<LogsTable>): LogRow {
     rawLine: row.raw_line,
     source: row.source,
     flags: row.flags === null || row.flags === '' ? [] : row.flags.split(','),
+  };
+}
+
+function toLogFacts(row: Pick<Selectable<LogsTable>, (typeof FACT_COLUMNS)[number]>): LogFacts {
+  return {
+    id: fromDbInt(row.id),
+    timestamp: isoFromDb(row.timestamp),
+    decky: row.decky,
+    service: row.service,
+    eventType: row.event_type,
+    attackerIp: row.attacker_ip,
+    fields: jsonColumn<Record<string, string>>(row.fields, {}),
+    msg: row.msg,
+    source: row.source,
   };
 }
 
@@ -170,6 +195,14 @@ export function createLogsRepo(ctx: RepoContext): LogsRepo {
       const prepared = tx === undefined ? undefined : sqlitePrepared(ctx, tx, READ_AFTER);
       const rows = prepared ? (prepared.all(after, limit) as Array<Selectable<LogsTable>>) : await reader(ctx, tx).selectFrom('logs').selectAll().where('id', '>', after).orderBy('id').limit(limit).execute();
       return rows.map(toLogRow);
+    },
+
+    async readFactsAfter(after, limit, tx) {
+      const prepared = tx === undefined ? undefined : sqlitePrepared(ctx, tx, READ_FACTS_AFTER);
+      const rows = prepared
+        ? (prepared.all(after, limit) as Array<Pick<Selectable<LogsTable>, (typeof FACT_COLUMNS)[number]>>)
+        : await reader(ctx, tx).selectFrom('logs').select(FACT_COLUMNS).where('id', '>', after).orderBy('id').limit(limit).execute();
+      return rows.map(toLogFacts);
     },
 
     async get(id, tx) {

@@ -78,6 +78,15 @@ export function ingestRepositoryCases(name: string, result: HarnessResult): void
       expect((await db.repos.logs.get(many[1499] as number))?.msg).toBe('m1499');
     });
 
+    it('logs: readFactsAfter gives the rows of readAfter with only the facts a fold reads, in a write (prepared on SQLite) and outside one', async () => {
+      await db.write((tx) => db.repos.logs.insertMany(tx, [log(), log({ decky: null, service: null, eventType: null, attackerIp: null, sd: null, msg: null, fields: {} }), log({ attackerIp: '2001:db8::1', fields: { session: 's1' } })]));
+      const whole = await db.repos.logs.readAfter(0, 2);
+      const facts = whole.map((r) => ({ id: r.id, timestamp: r.timestamp, decky: r.decky, service: r.service, eventType: r.eventType, attackerIp: r.attackerIp, fields: r.fields, msg: r.msg, source: r.source }));
+      expect(await db.repos.logs.readFactsAfter(0, 2)).toEqual(facts);
+      expect(await db.write((tx) => db.repos.logs.readFactsAfter(0, 2, tx))).toEqual(facts);
+      expect(await db.write((tx) => db.repos.logs.readFactsAfter(whole[1]?.id as number, 5, tx))).toMatchObject([{ attackerIp: '2001:db8::1', fields: { session: 's1' } }]);
+    });
+
     it('logs: list filters newest first with a total', async () => {
       await db.write((tx) =>
         db.repos.logs.insertMany(tx, [
