@@ -4,7 +4,7 @@
  * changes the columns it owns meanwhile), updated in JS, and written back once.
  */
 import type { Statement } from 'better-sqlite3';
-import type { Selectable } from 'kysely';
+import { sql, type Selectable } from 'kysely';
 import { fromDbBool, fromDbInt, isoFromDb, type WriteTx } from '../db/index.js';
 import type { AttackersTable } from '../db/correlate-tables.js';
 import { sqlitePreparedIn } from '../db/repositories/prepared.js';
@@ -30,6 +30,11 @@ export interface AttackerState {
   sessionCount: number;
   bountyCount: number;
   behaviorClass: string;
+  /**
+   * The behaviour document (analysis.md §1.3) when this batch computed it or the row is
+   * new; undefined for a stored row whose document was not recomputed (the fold only
+   * writes it, so it is never read back: its text is most of a row).
+   */
   behavior: unknown;
   behaviorComputedAt: string | null;
   scoredSummary: unknown;
@@ -67,7 +72,6 @@ const LOADED_COLUMNS = [
   'command_count',
   'bounty_count',
   'behavior_class',
-  'behavior',
   'behavior_computed_at',
   'scored_summary',
   'scored_published_at',
@@ -122,7 +126,7 @@ function toState(values: readonly unknown[]): AttackerState {
     sessionCount: valueOf(values, 'session_count'),
     bountyCount: valueOf(values, 'bounty_count'),
     behaviorClass: valueOf(values, 'behavior_class'),
-    behavior: fromDbJson(valueOf(values, 'behavior')),
+    behavior: undefined,
     behaviorComputedAt: timeOf(values, 'behavior_computed_at'),
     scoredSummary: fromDbJson(valueOf(values, 'scored_summary')),
     scoredPublishedAt: timeOf(values, 'scored_published_at'),
@@ -207,6 +211,9 @@ function jsonColumn(value: unknown, storedValue: unknown, storedText: unknown): 
   return storedText !== undefined && value === storedValue ? (storedText as string | null) : jsonText(value);
 }
 
+/** Where `behavior` sits in a written row's values: right after the loaded columns (ROW_COLUMNS). */
+const BEHAVIOR = LOADED_COLUMNS.length;
+
 function toRow(tx: WriteTx, s: AttackerState, now: string) {
   const bool = (v: boolean): boolean | number => (tx.dialect === 'sqlite' ? (v ? 1 : 0) : v);
   const stored = tx.dialect === 'sqlite' ? s.stored : undefined;
@@ -226,7 +233,8 @@ function toRow(tx: WriteTx, s: AttackerState, now: string) {
     command_count: s.commandCount,
     bounty_count: s.bountyCount,
     behavior_class: s.behaviorClass,
-    behavior: jsonColumn(s.behavior, stored?.behavior, stored && valueOf(stored.values, 'behavior')),
+    // undefined (not loaded, not recomputed): left out of the write
+    behavior: s.behavior === undefined ? undefined : jsonColumn(s.behavior, stored?.behavior, stored?.values[BEHAVIOR]),
     behavior_computed_at: s.behaviorComputedAt,
     scored_summary: jsonColumn(s.scoredSummary, stored?.scoredSummary, stored && valueOf(stored.values, 'scored_summary')),
     scored_published_at: s.scoredPublishedAt,
@@ -238,8 +246,8 @@ function toRow(tx: WriteTx, s: AttackerState, now: string) {
 
 type AttackerRow = ReturnType<typeof toRow>;
 
-/** The columns `toRow` fills, in the order of a row's values: those loaded, then `updated_at`. */
-const ROW_COLUMNS = [...LOADED_COLUMNS, 'updated_at'] as const satisfies ReadonlyArray<keyof AttackerRow>;
+/** The columns `toRow` fills, in the order of a row's values: those loaded, then `behavior` and `updated_at`. */
+const ROW_COLUMNS = [...LOADED_COLUMNS, 'behavior', 'updated_at'] as const satisfies ReadonlyArray<keyof AttackerRow>;
 // and toRow fills no other column (a compile-time check)
 const _rowColumnsOnly: Record<Exclude<keyof AttackerRow, (typeof ROW_COLUMNS)[number]>, never> = {};
 /** What saveAttackers writes back: all but the key, the address and the creation time. */
@@ -272,15 +280,16 @@ function rowValues(row: AttackerRow): unknown[] {
 /**
  * The UPDATE of a state's row to `values` and its parameters: the saved columns that
  * differ from what the database holds (all of them when that is unknown), `updated_at`
- * always. Leaving unchanged columns out of the SET list spares SQLite the upkeep of the
- * indexes on them (`first_seen`, the `scored_dirty` partial one).
+ * always, never an undefined one (a behaviour not recomputed). Leaving unchanged columns
+ * out of the SET list spares SQLite the upkeep of the indexes on them (`first_seen`, the
+ * `scored_dirty` partial one).
  */
 function updateOf(s: AttackerState, values: readonly unknown[]): { text: string; params: unknown[] } {
   const before = s.stored?.values;
   let mask = 0;
   const params: unknown[] = [];
   SAVED_POSITIONS.forEach((at, i) => {
-    if (before !== undefined && at !== UPDATED_AT && values[at] === before[at]) return;
+    if (values[at] === undefined || (before !== undefined && at !== UPDATED_AT && values[at] === before[at])) return;
     mask |= 1 << i;
     params.push(values[at]);
   });
@@ -329,35 +338,17 @@ export async function saveAttackers(tx: WriteTx, states: readonly AttackerState[
     }
     return;
   }
-  for (const part of chunks(states, ROWS_PER_STATEMENT)) {
-    if (part.length === 0) continue;
-    await tx.db
-      .insertInto('attackers')
-      .values(part.map((s) => toRow(tx, s, now)))
-      .onConflict((oc) =>
-        oc.column('ip').doUpdateSet((eb) => ({
-          first_seen: eb.ref('excluded.first_seen'),
-          last_seen: eb.ref('excluded.last_seen'),
-          event_count: eb.ref('excluded.event_count'),
-          decky_count: eb.ref('excluded.decky_count'),
-          service_count: eb.ref('excluded.service_count'),
-          is_traversal: eb.ref('excluded.is_traversal'),
-          traversal_path: eb.ref('excluded.traversal_path'),
-          credential_count: eb.ref('excluded.credential_count'),
-          fingerprint_count: eb.ref('excluded.fingerprint_count'),
-          session_count: eb.ref('excluded.session_count'),
-          command_count: eb.ref('excluded.command_count'),
-          bounty_count: eb.ref('excluded.bounty_count'),
-          behavior_class: eb.ref('excluded.behavior_class'),
-          behavior: eb.ref('excluded.behavior'),
-          behavior_computed_at: eb.ref('excluded.behavior_computed_at'),
-          scored_summary: eb.ref('excluded.scored_summary'),
-          scored_published_at: eb.ref('excluded.scored_published_at'),
-          scored_dirty: eb.ref('excluded.scored_dirty'),
-          updated_at: eb.ref('excluded.updated_at'),
-        })),
-      )
-      .execute();
+  // PostgreSQL: one upsert per run of rows; those without a recomputed behaviour leave it as stored
+  for (const withBehavior of [true, false]) {
+    const columns = SAVED_COLUMNS.filter((c) => withBehavior || c !== 'behavior');
+    for (const part of chunks(states.filter((s) => (s.behavior !== undefined) === withBehavior), ROWS_PER_STATEMENT)) {
+      if (part.length === 0) continue;
+      await tx.db
+        .insertInto('attackers')
+        .values(part.map((s) => toRow(tx, s, now)))
+        .onConflict((oc) => oc.column('ip').doUpdateSet(Object.fromEntries(columns.map((c) => [c, sql.ref(`excluded.${c}`)]))))
+        .execute();
+    }
   }
 }
 

@@ -1,35 +1,35 @@
 /**
- * The fold's in-memory attacker rows (src/correlate/attacker-state.ts) on SQLite, where
- * they go through prepared statements and saveAttackers writes only the columns that
- * changed: what is saved is what is read back, column by column.
+ * The fold's in-memory attacker rows (src/correlate/attacker-state.ts) on both dialects:
+ * on SQLite they go through prepared statements and saveAttackers writes only the columns
+ * that changed, on PostgreSQL through one upsert; what is saved is what is read back,
+ * column by column.
  */
-import { afterAll, describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { FakeClock } from '../../src/bus/index.js';
 import { insertAttackers, loadAttackersById, loadAttackersByIp, newAttackerState, saveAttackers, type AttackerState } from '../../src/correlate/attacker-state.js';
-import type { Db } from '../../src/db/index.js';
-import { sqliteHarness } from '../conformance/db/harness.js';
+import { isoFromDb, type Db } from '../../src/db/index.js';
+import { describeWithDatabase, postgresHarness, sqliteHarness, type DbHarness } from '../conformance/db/harness.js';
 import { at, T0 } from './support.js';
-
-const result = await sqliteHarness();
-if (!('harness' in result)) throw new Error('the SQLite harness is always available');
-const { harness } = result;
-afterAll(() => harness.dispose());
 
 const ID = '00000000-0000-4000-8000-000000000001';
 const IP = '198.51.100.7';
 
-/** The columns the fold owns, as the state holds them (what a reload must give back). */
+/** The columns the fold owns and reads back, as the state holds them (what a reload must give back; the behaviour document is only written). */
 function owned(s: AttackerState): Record<string, unknown> {
-  const { stored: _stored, isNew: _isNew, eventCountBefore: _before, ...rest } = s;
+  const { stored: _stored, isNew: _isNew, eventCountBefore: _before, behavior: _behavior, ...rest } = s;
   return rest;
 }
 
-async function open(): Promise<Db> {
-  return (await harness.fresh()).open({ clock: new FakeClock(T0) });
+/** The stored behaviour document (text on SQLite, jsonb on PostgreSQL). */
+async function storedBehavior(db: Db): Promise<unknown> {
+  const row = await db.kysely.selectFrom('attackers').select('behavior').where('id', '=', ID).executeTakeFirstOrThrow();
+  return typeof row.behavior === 'string' ? JSON.parse(row.behavior) : row.behavior;
 }
 
-describe('attacker state on SQLite', () => {
-  it('reads back what it inserted and what it saved, changed columns only or all', async () => {
+function attackerStateCases(harness: DbHarness): void {
+  const open = async (): Promise<Db> => (await harness.fresh()).open({ clock: new FakeClock(T0) });
+
+  it('reads back what it inserted and what it saved, changed columns only or all; the behaviour is written when computed and never loaded', async () => {
     const db = await open();
     try {
       const created = newAttackerState(ID, IP, at(0));
@@ -42,6 +42,7 @@ describe('attacker state on SQLite', () => {
       const loaded = await db.write((tx) => loadAttackersByIp(tx, [IP]), { locks: ['attackers'] });
       const s = loaded.get(IP) as AttackerState;
       expect(owned(s)).toEqual(owned(created));
+      expect(s.behavior).toBeUndefined();
 
       // one counter and one JSON value change; the stored behaviour text is kept as it was
       s.eventCount = 3;
@@ -51,9 +52,10 @@ describe('attacker state on SQLite', () => {
       await db.write((tx) => saveAttackers(tx, [s], at(4)), { locks: ['attackers'] });
       const [again] = await db.write((tx) => loadAttackersById(tx, [ID]), { locks: ['attackers'] });
       expect(owned(again as AttackerState)).toEqual(owned(s));
-      const row = await db.kysely.selectFrom('attackers').select(['behavior', 'updated_at', 'signal_version']).where('id', '=', ID).executeTakeFirstOrThrow();
-      expect(JSON.parse(row.behavior as string)).toEqual({ behavior_class: 'unknown', rows: 2 });
-      expect(row.updated_at).toBe(at(4));
+      const row = await db.kysely.selectFrom('attackers').select(['updated_at', 'signal_version']).where('id', '=', ID).executeTakeFirstOrThrow();
+      expect(await storedBehavior(db)).toEqual({ behavior_class: 'unknown', rows: 2 });
+      expect((again as AttackerState).behavior).toBeUndefined();
+      expect(isoFromDb(row.updated_at)).toBe(at(4));
       expect(Number(row.signal_version)).toBe(1);
 
       // a state without a stored row image (written as a whole) gives the same row
@@ -61,6 +63,13 @@ describe('attacker state on SQLite', () => {
       await db.write((tx) => saveAttackers(tx, [whole], at(5)), { locks: ['attackers'] });
       const [last] = await db.write((tx) => loadAttackersById(tx, [ID]), { locks: ['attackers'] });
       expect(owned(last as AttackerState)).toEqual(owned(whole));
+      expect(await storedBehavior(db)).toBeNull();
+
+      // a recomputed behaviour replaces the stored one
+      const recomputed = last as AttackerState;
+      recomputed.behavior = { behavior_class: 'scanning', rows: 9 };
+      await db.write((tx) => saveAttackers(tx, [recomputed], at(6)), { locks: ['attackers'] });
+      expect(await storedBehavior(db)).toEqual({ behavior_class: 'scanning', rows: 9 });
     } finally {
       await db.close();
     }
@@ -77,4 +86,7 @@ describe('attacker state on SQLite', () => {
       await db.close();
     }
   });
-});
+}
+
+describeWithDatabase('attacker state on SQLite', await sqliteHarness(), attackerStateCases);
+describeWithDatabase('attacker state on PostgreSQL', await postgresHarness('attacker-state'), attackerStateCases);
