@@ -232,10 +232,9 @@ async function findingsOf(tx: WriteTx, keys: ReadonlyMap<string, unknown>, hashe
     const rows = await selectAll(
       tx,
       tx.db
-      .selectFrom('credential_reuse')
-      .select(['id', 'secret_sha256', 'secret_kind', 'principal_key', 'target_count', 'attacker_count', 'first_seen', 'last_seen', 'lists'])
-      .where('secret_sha256', 'in', inValues(tx.dialect, part))
-      
+        .selectFrom('credential_reuse')
+        .select(['id', 'secret_sha256', 'secret_kind', 'principal_key', 'target_count', 'attacker_count', 'first_seen', 'last_seen', 'lists'])
+        .where('secret_sha256', 'in', inValues(tx.dialect, part)),
     );
     for (const r of rows) {
       const text = keyText({ sha: r.secret_sha256, kind: r.secret_kind, principalKey: r.principal_key });
