@@ -199,12 +199,11 @@ async function allRowsOf(tx: WriteTx, keys: ReadonlyMap<string, ReuseKey>, setti
     const rows = await selectAll(
       tx,
       tx.db
-      .selectFrom('credentials')
-      .select(['secret_sha256', 'secret_kind', 'principal', 'attacker_ip', 'decky', 'service', 'first_seen', 'last_seen'])
-      .select((eb) => eb.fn.coalesce('credentials.attacker_id', eb.selectFrom('attackers').select('attackers.id').whereRef('attackers.ip', '=', 'credentials.attacker_ip')).as('attacker_id'))
-      .where('secret_sha256', 'in', inValues(tx.dialect, part))
-      .orderBy('seq')
-      
+        .selectFrom('credentials')
+        .select(['secret_sha256', 'secret_kind', 'principal', 'attacker_ip', 'decky', 'service', 'first_seen', 'last_seen'])
+        .select((eb) => eb.fn.coalesce('credentials.attacker_id', eb.selectFrom('attackers').select('attackers.id').whereRef('attackers.ip', '=', 'credentials.attacker_ip')).as('attacker_id'))
+        .where('secret_sha256', 'in', inValues(tx.dialect, part))
+        .orderBy('seq'),
     );
     for (const r of rows) {
       const text = touchedKey(r, keys, settings);
@@ -385,11 +384,10 @@ async function attemptsOf(tx: WriteTx, keys: ReadonlyMap<string, ReuseKey>, sett
     const rows = await selectAll(
       tx,
       tx.db
-      .selectFrom('credentials')
-      .select(['secret_sha256', 'secret_kind', 'principal', sql<number>`sum(case when substr(${sql.ref("decky")}, 1, ${prefix.length}) = ${prefix} then 0 else ${sql.ref("count")} end)`.as('n')])
-      .where('secret_sha256', 'in', inValues(tx.dialect, part))
-      .groupBy(['secret_sha256', 'secret_kind', 'principal'])
-      
+        .selectFrom('credentials')
+        .select(['secret_sha256', 'secret_kind', 'principal', sql<number>`sum(case when substr(${sql.ref('decky')}, 1, ${prefix.length}) = ${prefix} then 0 else ${sql.ref('count')} end)`.as('n')])
+        .where('secret_sha256', 'in', inValues(tx.dialect, part))
+        .groupBy(['secret_sha256', 'secret_kind', 'principal']),
     );
     for (const r of rows) {
       const text = keyText({ sha: r.secret_sha256, kind: r.secret_kind, principalKey: principalKey(r.principal, settings.reuseAcrossPrincipals) });
