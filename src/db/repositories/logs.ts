@@ -5,9 +5,10 @@
  * SQLite, one multi-row statement per chunk on PostgreSQL. Text reaching these tables has
  * passed ingest's `cleanText` (no NUL, no lone surrogate).
  */
-import { sql, type Selectable } from 'kysely';
+import { sql, type Selectable, type SelectQueryBuilder } from 'kysely';
 import { fromDbInt } from '../dialect.js';
 import type { LogsTable, UnparsedLinesTable } from '../ingest-schema.js';
+import type { Database } from '../schema.js';
 import { isoFromDb } from '../time.js';
 import type { WriteTx } from '../unit-of-work.js';
 import { reader, type RepoContext } from './context.js';
@@ -111,43 +112,47 @@ function values(r: NewLogRow): [string, string, string | null, string | null, st
   ];
 }
 
-export function toLogRow(row: Selectable<LogsTable>): LogRow {
+type FactColumns = Pick<Selectable<LogsTable>, (typeof FACT_COLUMNS)[number]>;
+
+function toLogFacts(row: FactColumns): LogFacts {
   return {
     id: fromDbInt(row.id),
     timestamp: isoFromDb(row.timestamp),
-    receivedAt: isoFromDb(row.received_at),
     decky: row.decky,
     service: row.service,
     eventType: row.event_type,
     attackerIp: row.attacker_ip,
-    severity: row.severity,
-    facility: row.facility,
-    procid: row.procid,
     fields: jsonColumn<Record<string, string>>(row.fields, {}),
-    sd: jsonColumn<Record<string, Record<string, string>> | null>(row.sd, null),
     msg: row.msg,
-    rawLine: row.raw_line,
     source: row.source,
-    flags: row.flags === null || row.flags === '' ? [] : row.flags.split(','),
   };
 }
 
-function toLogFacts(row: Pick<Selectable<LogsTable>, (typeof FACT_COLUMNS)[number]>): LogFacts {
+export function toLogRow(row: Selectable<LogsTable>): LogRow {
   return {
-    id: fromDbInt(row.id),
-    timestamp: isoFromDb(row.timestamp),
-    decky: row.decky,
-    service: row.service,
-    eventType: row.event_type,
-    attackerIp: row.attacker_ip,
-    fields: jsonColumn<Record<string, string>>(row.fields, {}),
-    msg: row.msg,
-    source: row.source,
+    ...toLogFacts(row),
+    receivedAt: isoFromDb(row.received_at),
+    severity: row.severity,
+    facility: row.facility,
+    procid: row.procid,
+    sd: jsonColumn<Record<string, Record<string, string>> | null>(row.sd, null),
+    rawLine: row.raw_line,
+    flags: row.flags === null || row.flags === '' ? [] : row.flags.split(','),
   };
 }
 
 function toUnparsed(row: Selectable<UnparsedLinesTable>): UnparsedLine {
   return { id: fromDbInt(row.id), source: row.source, receivedAt: isoFromDb(row.received_at), raw: row.raw, reason: row.reason, position: row.position };
+}
+
+/**
+ * A cursor reader's batch (correlate, ttp): rows with `id > after` in id order, prepared
+ * on SQLite inside a write (`sqlText` selects what `columns` does), through kysely otherwise.
+ */
+async function rowsAfter<R>(ctx: RepoContext, tx: WriteTx | undefined, sqlText: string, after: number, limit: number, columns: (q: SelectQueryBuilder<Database, 'logs', object>) => SelectQueryBuilder<Database, 'logs', R>): Promise<R[]> {
+  const prepared = tx === undefined ? undefined : sqlitePrepared(ctx, tx, sqlText);
+  if (prepared) return prepared.all(after, limit) as R[];
+  return columns(reader(ctx, tx).selectFrom('logs')).where('id', '>', after).orderBy('id').limit(limit).execute();
 }
 
 export function createLogsRepo(ctx: RepoContext): LogsRepo {
@@ -191,18 +196,11 @@ export function createLogsRepo(ctx: RepoContext): LogsRepo {
     },
 
     async readAfter(after, limit, tx) {
-      // a cursor reader's every batch (correlate, ttp): prepared on SQLite inside a write
-      const prepared = tx === undefined ? undefined : sqlitePrepared(ctx, tx, READ_AFTER);
-      const rows = prepared ? (prepared.all(after, limit) as Array<Selectable<LogsTable>>) : await reader(ctx, tx).selectFrom('logs').selectAll().where('id', '>', after).orderBy('id').limit(limit).execute();
-      return rows.map(toLogRow);
+      return (await rowsAfter<Selectable<LogsTable>>(ctx, tx, READ_AFTER, after, limit, (q) => q.selectAll())).map(toLogRow);
     },
 
     async readFactsAfter(after, limit, tx) {
-      const prepared = tx === undefined ? undefined : sqlitePrepared(ctx, tx, READ_FACTS_AFTER);
-      const rows = prepared
-        ? (prepared.all(after, limit) as Array<Pick<Selectable<LogsTable>, (typeof FACT_COLUMNS)[number]>>)
-        : await reader(ctx, tx).selectFrom('logs').select(FACT_COLUMNS).where('id', '>', after).orderBy('id').limit(limit).execute();
-      return rows.map(toLogFacts);
+      return (await rowsAfter<FactColumns>(ctx, tx, READ_FACTS_AFTER, after, limit, (q) => q.select(FACT_COLUMNS))).map(toLogFacts);
     },
 
     async get(id, tx) {
