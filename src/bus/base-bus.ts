@@ -118,16 +118,20 @@ export abstract class BaseBus implements Bus {
     } catch (err) {
       return Promise.reject(err);
     }
+    this.publishPrepared(event);
+    return Promise.resolve();
+  }
+
+  publishPrepared(event: PreparedEvent): void {
     if (this.current === 'closed') {
       this.closedDrops++;
       const level = this.closedDrops === 1 ? 'warn' : 'debug';
-      this.log[level]({ topic, drops: this.closedDrops }, 'publish after close: event dropped');
-      return Promise.resolve();
+      this.log[level]({ topic: event.topic, drops: this.closedDrops }, 'publish after close: event dropped');
+      return;
     }
     this.ensureStarted();
     this.counters.published++;
     this.send(event);
-    return Promise.resolve();
   }
 
   subscribe(pattern: string, opts?: SubscribeOptions): Subscription {

@@ -7,6 +7,7 @@ export * from './grammar.js';
 export * from './envelope.js';
 export * from './types.js';
 export { SubscriptionIndex } from './subscription-index.js';
+export { prepareEvent, withPayloadText, type PreparedEvent, type PrepareContext } from './prepare.js';
 export { DEFAULT_SUBSCRIPTION_QUEUE } from './subscription-queue.js';
 export { systemClock, FakeClock, isoFromEpochMs, type Clock, type TimerHandle } from './clock.js';
 export { silentLogger, RateLimitedLog, type Logger } from './log.js';

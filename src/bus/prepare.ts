@@ -1,7 +1,9 @@
 /**
  * Turning a publish call into a wire-ready event: the checks every transport
  * runs identically (spec/bus.md §4.1, CORRECTIONS #2.2, #2.6), so `memory` and
- * `null` refuse exactly what `unix` and `nats` refuse.
+ * `null` refuse exactly what `unix` and `nats` refuse. A producer that needs the
+ * event's text before it is sent (the journal stores it) prepares it here once and
+ * hands the result to `Bus.publishPrepared`, which neither checks nor serialises again.
  */
 import { PayloadError } from './errors.js';
 import { checkEnvelopeSize, isEventId, newEventId, serializeEnvelope, serializePayload } from './envelope.js';
@@ -55,4 +57,15 @@ export function prepareEvent(topic: string, payload: unknown, opts: PublishOptio
   const envelopeJson = serializeEnvelope({ v: 1, id, topic, type: resolvedType, ts, payload: {} }, payloadJson);
   checkEnvelopeSize(topic, envelopeJson);
   return { topic, type: resolvedType, id, ts, payloadJson, envelopeJson };
+}
+
+/**
+ * `event` carrying another text of the same payload (the journal's, whose NUL characters
+ * are U+FFFD), so the live copy is what was stored; the envelope is rebuilt around it.
+ */
+export function withPayloadText(event: PreparedEvent, payloadJson: string): PreparedEvent {
+  if (payloadJson === event.payloadJson) return event;
+  const envelopeJson = serializeEnvelope({ v: 1, id: event.id, topic: event.topic, type: event.type, ts: event.ts, payload: {} }, payloadJson);
+  checkEnvelopeSize(event.topic, envelopeJson);
+  return { ...event, payloadJson, envelopeJson };
 }

@@ -3,6 +3,7 @@
  * written against `Bus` and never know which transport they run on.
  */
 import type { Envelope } from './envelope.js';
+import type { PreparedEvent } from './prepare.js';
 import type { PayloadOf } from './topics/typed.js';
 
 export type BusState = 'idle' | 'connecting' | 'connected' | 'reconnecting' | 'closed';
@@ -110,6 +111,11 @@ export interface Bus {
    * bugs (TopicError, PayloadError); transport trouble buffers or drops, counted.
    */
   publish<T extends string>(topic: T, payload: PayloadOf<T>, opts?: PublishOptions): Promise<void>;
+  /**
+   * Sends an event `prepareEvent` checked and serialised (the journal's live copies):
+   * what `publish` does after its checks. Never throws; after close it drops, counted.
+   */
+  publishPrepared(event: PreparedEvent): void;
   /** Returns at once; throws TopicError synchronously for a bad pattern. */
   subscribe(pattern: string, opts?: SubscribeOptions): Subscription;
   /** Flushes what is written (≤ 1 s), ends every subscription. Idempotent. */

@@ -6,22 +6,9 @@
  *
  * Also the retention pass the API runs hourly.
  */
-import {
-  checkEnvelopeSize,
-  newEventId,
-  PayloadError,
-  publishSafely,
-  serializeEnvelope,
-  topics,
-  validateTopic,
-  type Bus,
-  type Clock,
-  type Logger,
-  type PayloadOf,
-  type TimerHandle,
-} from '../bus/index.js';
+import { prepareEvent, withPayloadText, type Bus, type Clock, type Logger, type PayloadOf, type TimerHandle } from '../bus/index.js';
 import type { Db } from './database.js';
-import { insertJournalRow, journalPayloadText } from './repositories/journal.js';
+import { insertJournalRow, storedPayloadText } from './repositories/journal.js';
 import type { WriteTx } from './unit-of-work.js';
 
 export interface JournalAndPublishOptions {
@@ -40,29 +27,23 @@ export interface JournaledEvent {
 
 /**
  * Journals `payload` on `topic` in `tx` and publishes it after the commit (nothing on
- * rollback). Checks what the bus would check at publish (topic, JSON, schema, size), so a
- * committed row always has a publishable live copy. The `events` lock is taken here if
- * the write did not take it (it ranks last, so this is always in canonical order).
+ * rollback). The event is checked and serialised once, as the bus would at publish
+ * (topic, JSON, schema, size), so a committed row always has a publishable live copy,
+ * and the live copy is the stored text itself: a caller mutating `payload` later changes
+ * neither. The `events` lock is taken here if the write did not take it (it ranks last,
+ * so this is always in canonical order).
  */
 export async function journalAndPublish<T extends string>(tx: WriteTx, bus: Bus | null, topic: T, payload: PayloadOf<T>, opts: JournalAndPublishOptions = {}): Promise<JournaledEvent> {
-  validateTopic(topic);
-  const strict = opts.strict ?? tx.strictPayloads;
-  const entry = topics.findTopicEntry(topic);
-  const type = opts.type ?? entry?.type ?? '';
-  if (strict && entry && type !== entry.type) throw new PayloadError(topic, `type ${JSON.stringify(type)} differs from the catalogue's ${JSON.stringify(entry.type)}`);
-  const verdict = topics.validatePayload(topic, payload);
-  if (!verdict.ok) {
-    if (strict) throw new PayloadError(topic, `does not match the ${entry?.template ?? topic} schema: ${verdict.issues.join('; ')}`, verdict.issues);
-    tx.log.warn({ topic, issues: verdict.issues }, 'journaled payload does not match its schema; stored and published anyway');
-  }
-  const payloadJson = journalPayloadText(topic, payload);
-  const id = newEventId();
-  const ts = tx.clock.now() / 1000;
-  checkEnvelopeSize(topic, serializeEnvelope({ v: 1, id, topic, type, ts, payload: {} }, payloadJson));
-  // the topic is validated above, the id and ts minted here: appendJournalEntry's checks would repeat them
-  const { seq } = await insertJournalRow(tx, { topic, type, id, ts, payload: payload as Record<string, unknown> }, payloadJson);
-  // the live copy is parsed from the stored text after the commit (outside the write lock; not at all without a bus), so a caller mutating `payload` later changes neither
-  if (bus !== null) tx.afterCommit(() => publishSafely(bus, topic, JSON.parse(payloadJson) as PayloadOf<T>, { id, ts, type, log: tx.log, clock: tx.clock }));
+  const prepared = prepareEvent(topic, payload, opts.type === undefined ? undefined : { type: opts.type }, {
+    now: () => tx.clock.now(),
+    strict: opts.strict ?? tx.strictPayloads,
+    onInvalid: (t, issues) => tx.log.warn({ topic: t, issues }, 'journaled payload does not match its schema; stored and published anyway'),
+  });
+  const event = withPayloadText(prepared, storedPayloadText(prepared.payloadJson));
+  const { id, ts } = event;
+  // the topic is validated and the id and ts minted above: appendJournalEntry's checks would repeat them
+  const { seq } = await insertJournalRow(tx, { topic, type: event.type, id, ts, payload: payload as Record<string, unknown> }, event.payloadJson);
+  if (bus !== null) tx.afterCommit(() => bus.publishPrepared(event));
   return { id, ts, seq };
 }
 

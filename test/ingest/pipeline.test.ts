@@ -5,7 +5,7 @@
  */
 import { sql } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FakeClock, silentLogger, type Bus, type PublishOptions } from '../../src/bus/index.js';
+import { FakeClock, silentLogger, type Bus, type PreparedEvent, type PublishOptions } from '../../src/bus/index.js';
 import { IngestPipeline, IngestSchemaError, type IngestExtension } from '../../src/ingest/index.js';
 import { harness, SETTINGS, topicsOf, type Harness } from './support.js';
 
@@ -135,19 +135,21 @@ describe('events', () => {
   it('nothing is published before the commit: every event finds its rows committed', async () => {
     h = await harness();
     const { db } = h;
-    const seen: Array<{ topic: string; logs: number; journal: number }> = [];
+    // each publish reads the heads at once: inside the transaction that read would wait for the connection it holds
+    const seen: Array<Promise<{ topic: string; logs: number; journal: number }>> = [];
+    const record = (topic: string): void => {
+      seen.push((async () => ({ topic, logs: await db.repos.logs.head(), journal: await db.repos.journal.head() }))());
+    };
     const spy = {
-      publish: async (topic: string, _payload: unknown, _opts?: PublishOptions) => {
-        // a publish inside the transaction would wait for the connection the transaction holds
-        seen.push({ topic, logs: await db.repos.logs.head(), journal: await db.repos.journal.head() });
-      },
+      publish: async (topic: string, _payload: unknown, _opts?: PublishOptions) => record(topic),
+      publishPrepared: (event: PreparedEvent) => record(event.topic),
     } as unknown as Bus;
     const p = new IngestPipeline({ db, bus: spy, clock: db.clock, log: silentLogger, settings: SETTINGS });
     const b = await p.openSource(spec);
     await b.add({ text: '<134>1 2026-05-01T12:00:00Z decky-05 ftp - login_attempt [relay@55555 src_ip="203.0.113.9" secret_b64="aHVudGVyMg=="]' });
     await b.add({ text: line(2) });
     await b.flush();
-    expect(seen).toEqual([
+    expect(await Promise.all(seen)).toEqual([
       { topic: 'credential.captured', logs: 2, journal: 1 },
       { topic: 'system.log', logs: 2, journal: 1 },
     ]);

@@ -80,7 +80,11 @@ function toRow(row: Selectable<EventsTable>): JournalRow {
  * same thing. Throws PayloadError for what JSON cannot carry.
  */
 export function journalPayloadText(topic: string, payload: unknown): string {
-  const json = serializePayload(topic, payload);
+  return storedPayloadText(serializePayload(topic, payload));
+}
+
+/** A payload's JSON text as stored: journalPayloadText's NUL replacement, for text already serialised. */
+export function storedPayloadText(json: string): string {
   return json.includes('\\u0000') ? json.replace(/(?<!\\)((?:\\\\)*)\\u0000/g, '$1\\ufffd') : json;
 }
 

@@ -5,7 +5,7 @@
  * nothing arrives (CORRECTIONS #2.7).
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { BusClosedError, PayloadError, TopicError, type Bus, type BusEvent } from '../../../src/bus/index.js';
+import { BusClosedError, PayloadError, prepareEvent, TopicError, type Bus, type BusEvent } from '../../../src/bus/index.js';
 import { drain, take, until } from '../../support/events.js';
 
 export interface TransportCapabilities {
@@ -111,6 +111,25 @@ export function runBusConformance(transport: string, makeHarness: () => Transpor
         } else {
           expect(ev?.id).toMatch(/^[0-9a-f]{32}$/);
         }
+      });
+
+      it('publishPrepared sends an event prepareEvent made as publish would send it, counted, and drops it after close', async () => {
+        const [a, b] = [await bus('pub'), await bus('sub')];
+        const r = root();
+        const sub = b.subscribe(`${r}.prepared`);
+        await sub.ready;
+        const context = { now: () => 1700000000123.456, strict: true, onInvalid: () => undefined };
+        const event = prepareEvent(`${r}.prepared`, { k: 'v', list: [1, 2] }, { type: 'custom' }, context);
+        a.publishPrepared(event);
+        expect(a.stats().published).toBe(1);
+        if ((await caps()).delivers) {
+          const [ev] = await take(sub, 1);
+          expect(ev).toMatchObject({ v: 1, topic: `${r}.prepared`, type: 'custom', payload: { k: 'v', list: [1, 2] } });
+          if ((await caps()).keepsIds) expect(ev).toMatchObject({ id: event.id, ts: 1700000000.123456 });
+        }
+        await a.close();
+        a.publishPrepared(event);
+        expect(a.stats().published).toBe(1);
       });
     });
 

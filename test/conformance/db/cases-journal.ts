@@ -174,7 +174,7 @@ export function journalCases(ctx: SuiteContext): void {
     expect(await db.repos.journal.countAfter(0)).toBe(1);
   });
 
-  it('journalAndPublish takes the live copy from the stored text', async () => {
+  it('journalAndPublish takes the live copy from the stored text (NUL as U+FFFD too)', async () => {
     const db = ctx.db();
     const hub = new MemoryHub();
     const bus = new MemoryBus({ name: 'p', hub, clock: ctx.clock });
@@ -182,13 +182,16 @@ export function journalCases(ctx: SuiteContext): void {
     const sub = bus.subscribe('ttp.>');
     await sub.ready;
     try {
-      const payload: Record<string, unknown> = { rule_id: 'R0001', note: 'before' };
-      await db.write(async (tx) => {
-        await journalAndPublish(tx, bus, 'ttp.custom.thing', payload, { strict: false });
+      const payload: Record<string, unknown> = { rule_id: 'R0001', note: 'before', raw: 'a\u0000b' };
+      const minted = await db.write(async (tx) => {
+        const ev = await journalAndPublish(tx, bus, 'ttp.custom.thing', payload, { strict: false });
         payload.note = 'mutated after the call';
+        return ev;
       });
       const [ev] = await take(sub, 1);
-      expect(ev?.payload).toEqual({ rule_id: 'R0001', note: 'before' });
+      const stored = { rule_id: 'R0001', note: 'before', raw: 'a\ufffdb' };
+      expect(ev).toMatchObject({ id: minted.id, ts: minted.ts, payload: stored });
+      expect((await db.repos.journal.readAfter(0, { limit: 1 }))[0]?.payload).toEqual(stored);
     } finally {
       await bus.close();
     }
