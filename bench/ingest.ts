@@ -14,6 +14,9 @@
  *   extraction, rows, credentials, fingerprints, the extensions `decnet up` runs, journal, commit, events published on the
  *   memory bus. Target ≥ 20k lines/s. Again in batches of 1,000 (no target: what a larger
  *   DECNET_BATCH_SIZE buys). p50/p99 are ms between consecutive batch commits.
+ * - `sqlite_floor`: the `logs` rows of the 100-line run inserted again by better-sqlite3
+ *   alone, 100 per transaction, same table and indexes (no target: how much of a batch
+ *   is SQLite's, whatever the JS does).
  *
  * Progress on stderr; the last stdout line is one JSON object. Default < 60 s, --quick < 15 s.
  */
@@ -21,6 +24,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import BetterSqlite3 from 'better-sqlite3';
 import { MemoryBus, MemoryHub, silentLogger, systemClock } from '../src/bus/index.js';
 import { openDatabase } from '../src/db/index.js';
 import { lineTimes, shiftLine } from '../src/cli/demo-replay.js';
@@ -197,6 +201,45 @@ async function endToEnd(home: string, file: string, total: number, batchSize: nu
   await db.close();
 }
 
+/**
+ * What SQLite alone costs for the `logs` rows a run stored: the same rows (as stored),
+ * same table and indexes, inserted with one prepared statement in transactions of
+ * `batchSize` into a fresh file, WAL and synchronous=NORMAL as `openDatabase` sets them.
+ * No parsing, no other table, no JS beyond the loop: a ceiling for end_to_end, which also
+ * writes credentials, fingerprints and the journal in the same commits.
+ */
+function sqliteFloor(home: string, from: string, batchSize: number): void {
+  const source = new BetterSqlite3(join(home, from), { readonly: true });
+  const ddl = (source.prepare("select sql from sqlite_schema where tbl_name = 'logs' and sql is not null order by type desc").pluck().all() as string[]);
+  const rows = source.prepare(`select ${LOG_COLUMNS.join(', ')} from logs order by id`).raw().all() as unknown[][];
+  source.close();
+  const target = new BetterSqlite3(join(home, `floor-${batchSize}.db`));
+  target.pragma('journal_mode = WAL');
+  target.pragma('synchronous = NORMAL');
+  target.pragma('wal_autocheckpoint = 10000');
+  for (const statement of ddl) target.exec(statement);
+  const insert = target.prepare(`insert into logs (${LOG_COLUMNS.join(', ')}) values (${LOG_COLUMNS.map(() => '?').join(', ')})`);
+  const batch = target.transaction((part: unknown[][]) => {
+    for (const r of part) insert.run(r);
+  });
+  const gaps: number[] = [];
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  let last = t0;
+  for (let i = 0; i < rows.length; i += batchSize) {
+    batch(rows.slice(i, i + batchSize));
+    const now = performance.now();
+    gaps.push(now - last);
+    last = now;
+  }
+  const elapsed = (last - t0) / 1000;
+  const cpu = cpuSeconds(c0);
+  target.close();
+  record({ scenario: 'sqlite_floor', input: 'logs_rows', batch_size: batchSize, lines: rows.length, bytes: 0, lines_per_s: Math.round(rows.length / elapsed), cpu_lines_per_s: Math.round(rows.length / cpu), mb_per_s: 0, p50_ms: round(percentile(gaps, 50)), p99_ms: round(percentile(gaps, 99)), target_per_s: null });
+}
+
+const LOG_COLUMNS = ['timestamp', 'received_at', 'decky', 'service', 'event_type', 'attacker_ip', 'severity', 'facility', 'procid', 'fields', 'sd', 'msg', 'raw_line', 'source', 'flags'];
+
 const home = mkdtempSync(join(tmpdir(), 'decnet-bench-ingest-'));
 try {
   const mix = exampleMix();
@@ -207,6 +250,7 @@ try {
   // the target is for batches of 100 (CORRECTIONS #7.14); larger DECNET_BATCH_SIZE values are context
   await endToEnd(home, file, total, 100, 20_000);
   await endToEnd(home, file, total, 1_000, null);
+  sqliteFloor(home, 'bench-100.db', 100);
 } finally {
   rmSync(home, { recursive: true, force: true });
 }
