@@ -12,8 +12,8 @@ import type { AnalysisConfig } from '../config/index.js';
 import { sqlitePreparedIn } from '../db/repositories/prepared.js';
 import { commandText } from '../ingest/command-text.js';
 import type { AttackerState } from './attacker-state.js';
-import { toLogRow, type Database, type LogFacts, type LogsTable, type WriteTx } from '../db/index.js';
-import { chunks, jsonText, ROWS_PER_STATEMENT } from './sql.js';
+import { isoFromDb, type Database, type LogFacts, type LogsTable, type WriteTx } from '../db/index.js';
+import { chunks, fromDbJson, jsonText, ROWS_PER_STATEMENT } from './sql.js';
 import { epochMicros } from './time.js';
 import { isInternalRow, SESSION_END_EVENT_TYPE } from './vocabulary.js';
 
@@ -71,19 +71,23 @@ export function capCommands(all: readonly SessionCommand[]): { commands: Session
   return { commands, truncated: false };
 }
 
+/** What a session reads of a command row: its order, time, session field and command text. */
+const COMMAND_COLUMNS = ['id', 'timestamp', 'fields', 'msg'] as const;
+type CommandRow = Pick<Selectable<LogsTable>, (typeof COMMAND_COLUMNS)[number]>;
+
 /**
  * The command rows of one address on one decky in a window, logged before `beforeId`.
  * `event_type = 'command'` is a literal in both forms so the planner can use the partial
  * index logs_session_commands (migration 20261230_000001). SQLite runs the text prepared:
  * ingest reads one session per `session_recorded` row, inside its batch.
  */
-export const SESSION_COMMAND_ROWS = `select * from logs where attacker_ip = ? and decky = ? and event_type = 'command' and id < ? and timestamp >= ? and timestamp <= ? order by timestamp, id`;
+export const SESSION_COMMAND_ROWS = `select ${COMMAND_COLUMNS.join(', ')} from logs where attacker_ip = ? and decky = ? and event_type = 'command' and id < ? and timestamp >= ? and timestamp <= ? order by timestamp, id`;
 
 /** SESSION_COMMAND_ROWS as a kysely query (PostgreSQL). */
 export function sessionCommandRowsQuery(db: Kysely<Database>, ip: string, decky: string, beforeId: number, window: SessionWindow) {
   return db
     .selectFrom('logs')
-    .selectAll()
+    .select(COMMAND_COLUMNS)
     .where('attacker_ip', '=', ip)
     .where('decky', '=', decky)
     .where('event_type', '=', sql.lit('command'))
@@ -94,9 +98,9 @@ export function sessionCommandRowsQuery(db: Kysely<Database>, ip: string, decky:
     .orderBy('id');
 }
 
-async function commandRows(tx: WriteTx, ip: string, decky: string, beforeId: number, window: SessionWindow): Promise<Array<Selectable<LogsTable>>> {
+async function commandRows(tx: WriteTx, ip: string, decky: string, beforeId: number, window: SessionWindow): Promise<CommandRow[]> {
   const prepared = sqlitePreparedIn(tx, SESSION_COMMAND_ROWS);
-  if (prepared) return prepared.all(ip, decky, beforeId, window.startedAt, window.endedAt) as Array<Selectable<LogsTable>>;
+  if (prepared) return prepared.all(ip, decky, beforeId, window.startedAt, window.endedAt) as CommandRow[];
   return sessionCommandRowsQuery(tx.db, ip, decky, beforeId, window).execute();
 }
 
@@ -107,14 +111,14 @@ async function commandRows(tx: WriteTx, ip: string, decky: string, beforeId: num
  */
 export async function sessionCommands(tx: WriteTx, end: SessionEnd, window: SessionWindow): Promise<SessionCommand[]> {
   if (end.attackerIp === null || end.decky === null) return [];
-  const rows = (await commandRows(tx, end.attackerIp, end.decky, end.id, window)).map(toLogRow);
+  const rows = (await commandRows(tx, end.attackerIp, end.decky, end.id, window)).map((r) => ({ fields: (fromDbJson(r.fields) ?? {}) as Record<string, unknown>, msg: r.msg, ts: isoFromDb(r.timestamp) }));
   const sid = window.sessionId;
   const mine = rows.filter((r) => {
     const s = fieldText(r.fields, 'session', 'sid');
     return sid === null || s === null || s === sid;
   });
   const prefix = sid ?? String(end.id);
-  return mine.map((r, i) => ({ id: `${prefix}#${i}`, command_text: commandText(r) ?? '', ts: r.timestamp }));
+  return mine.map((r, i) => ({ id: `${prefix}#${i}`, command_text: commandText(r) ?? '', ts: r.ts }));
 }
 
 /**
