@@ -50,7 +50,8 @@ export function prepareEvent(topic: string, payload: unknown, opts: PublishOptio
     }
   }
   const id = opts?.id ?? newEventId();
-  if (!isEventId(id)) throw new PayloadError(topic, `id must be 32 lowercase hex digits, got ${JSON.stringify(id)}`);
+  // only a caller's id can be malformed
+  if (opts?.id !== undefined && !isEventId(id)) throw new PayloadError(topic, `id must be 32 lowercase hex digits, got ${JSON.stringify(id)}`);
   const ts = opts?.ts ?? ctx.now() / 1000;
   if (typeof ts !== 'number' || !Number.isFinite(ts) || ts < 0) throw new PayloadError(topic, `ts must be epoch seconds, got ${String(ts)}`);
   const resolvedType = type ?? '';

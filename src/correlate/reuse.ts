@@ -82,6 +82,8 @@ interface CredentialFacts {
   readonly lastSeen: string;
 }
 
+const REUSE_DETECTED = topics.credential(topics.CREDENTIAL_REUSE_DETECTED);
+
 const keyText = (k: ReuseKey): string => `${k.sha}\u0000${k.kind}\u0000${k.principalKey}`;
 const targetText = (decky: string, service: string): string => `${decky}\u0000${service}`;
 
@@ -609,7 +611,7 @@ export async function foldCredentials(tx: WriteTx, bus: Bus | null, rows: readon
   if (replay || grown.length === 0) return { findings: 0, orphans };
 
   const attempts = await attemptsOf(tx, new Map(grown.map((g) => [keyText(g.row.key), g.row.key])), settings);
-  for (const { row, reason } of grown) await journalAndPublish(tx, bus, topics.credential('reuse.detected'), payloadOf(row, attempts.get(keyText(row.key)) ?? 0, reason));
+  for (const { row, reason } of grown) await journalAndPublish(tx, bus, REUSE_DETECTED, payloadOf(row, attempts.get(keyText(row.key)) ?? 0, reason));
   return { findings: grown.length, orphans };
 }
 

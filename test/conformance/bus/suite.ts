@@ -268,6 +268,14 @@ export function runBusConformance(transport: string, makeHarness: () => Transpor
         await expect(a.publish(`${r}.p`, { blob: 'x'.repeat(1024 * 1024 - 2048) })).resolves.toBeUndefined();
       });
 
+      it('rejects a pre-minted id that is not 32 lowercase hex digits, or a ts that is not epoch seconds', async () => {
+        const a = await bus('bugs');
+        const r = root();
+        for (const id of ['AB'.repeat(16), 'ab'.repeat(15), `${'ab'.repeat(15)}-x`, '']) await expect(a.publish(`${r}.p`, {}, { id })).rejects.toThrow(/id must be 32 lowercase hex digits/);
+        for (const ts of [-1, Number.NaN, Number.POSITIVE_INFINITY]) await expect(a.publish(`${r}.p`, {}, { ts })).rejects.toThrow(/ts must be epoch seconds/);
+        await expect(a.publish(`${r}.p`, {}, { id: 'ab'.repeat(16), ts: 1 })).resolves.toBeUndefined();
+      });
+
       it('in strict mode rejects a payload that breaks its schema, or a type that is not the catalogue’s', async () => {
         const a = await bus('strict', { strict: true });
         await expect(a.publish('attacker.scored', { attacker_ip: 42 } as never)).rejects.toBeInstanceOf(PayloadError);
