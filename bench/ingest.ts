@@ -14,9 +14,9 @@
  *   extraction, rows, credentials, fingerprints, the extensions `decnet up` runs, journal, commit, events published on the
  *   memory bus. Target ≥ 20k lines/s. Again in batches of 1,000 (no target: what a larger
  *   DECNET_BATCH_SIZE buys). p50/p99 are ms between consecutive batch commits.
- * - `sqlite_floor`: the `logs` rows of the 100-line run inserted again by better-sqlite3
- *   alone, 100 per transaction, same table and indexes (no target: how much of a batch
- *   is SQLite's, whatever the JS does).
+ * - `sqlite_floor`: every SQL statement the 100-line run executed, with its values,
+ *   replayed by better-sqlite3 alone into a fresh database of the same schema (no target:
+ *   how much of the run is SQLite's, whatever the JS does; the ceiling of end_to_end).
  *
  * Progress on stderr; the last stdout line is one JSON object. Default < 60 s, --quick < 15 s.
  */
@@ -167,11 +167,13 @@ function exampleMix(): (k: number) => string[] {
 
 /**
  * Tails `file` (`total` lines) to its end into a fresh SQLite database under `home` in
- * batches of `batchSize`, and records the figure.
+ * batches of `batchSize`, and records the figure. With a `recorder` it records no figure
+ * (recording slows the run) and returns the statements the tail ran instead (the setup
+ * and migrations not included).
  */
-async function endToEnd(home: string, file: string, total: number, batchSize: number, target: number | null): Promise<void> {
+async function endToEnd(home: string, file: string, total: number, batchSize: number, target: number | null, recorder?: StatementRecorder): Promise<StatementCall[]> {
   progress(`end to end: ${total} lines into SQLite, batches of ${batchSize}`);
-  const db = await openDatabase({ url: `sqlite:${join(home, `bench-${batchSize}.db`)}`, home });
+  const db = await openDatabase({ url: `sqlite:${join(home, `bench-${batchSize}${recorder ? '-recorded' : ''}.db`)}`, home });
   const hub = new MemoryHub();
   const bus = new MemoryBus({ name: 'bench-ingest', hub });
   const watcher = new MemoryBus({ name: 'bench-watch', hub });
@@ -185,61 +187,96 @@ async function endToEnd(home: string, file: string, total: number, batchSize: nu
   // the extensions `decnet up` runs (attacker.session.ended reads each session's commands)
   const pipeline = new IngestPipeline({ db, bus, clock: systemClock, log: silentLogger, settings, extensions: INGEST_EXTENSIONS });
   const batcher = await pipeline.openSource({ id: `file:${file}`, kind: 'file', format: 'auto', path: file, rowSource: `file:${file}` });
+  recorder?.start();
   const c0 = process.cpuUsage();
   const t0 = performance.now();
   await tailFile({ batcher, path: file, follow: false, maxLine: 65_536, clock: systemClock, log: silentLogger, signal: new AbortController().signal });
   const elapsed = (performance.now() - t0) / 1000;
   const cpu = cpuSeconds(c0);
+  const statements = recorder?.stop() ?? [];
   await new Promise((r) => setTimeout(r, 50));
   if (batcher.stats.lines !== total) throw new Error(`ingested ${batcher.stats.lines} of ${total} lines`);
   const gaps = commits.slice(1).map((t, i) => t - (commits[i] as number));
   const bytes = statSync(file).size;
-  record({ scenario: 'end_to_end', input: 'examples_mix', batch_size: batchSize, lines: total, bytes, lines_per_s: Math.round(total / elapsed), cpu_lines_per_s: Math.round(total / cpu), mb_per_s: round(bytes / elapsed / 1e6, 1), p50_ms: round(percentile(gaps, 50)), p99_ms: round(percentile(gaps, 99)), target_per_s: target });
-  progress(`  rows ${batcher.stats.parsed}, filtered ${batcher.stats.filtered}, events ${batcher.stats.events}, batches ${batcher.stats.batches}, ${round(elapsed, 2)} s`);
+  if (recorder === undefined) record({ scenario: 'end_to_end', input: 'examples_mix', batch_size: batchSize, lines: total, bytes, lines_per_s: Math.round(total / elapsed), cpu_lines_per_s: Math.round(total / cpu), mb_per_s: round(bytes / elapsed / 1e6, 1), p50_ms: round(percentile(gaps, 50)), p99_ms: round(percentile(gaps, 99)), target_per_s: target });
+  if (recorder === undefined) progress(`  rows ${batcher.stats.parsed}, filtered ${batcher.stats.filtered}, events ${batcher.stats.events}, batches ${batcher.stats.batches}, ${round(elapsed, 2)} s`);
   await sub.close();
   await Promise.all([bus.close(), watcher.close()]);
   await db.close();
+  return statements;
+}
+
+type StatementMethod = 'run' | 'get' | 'all' | 'iterate';
+type StatementCall = readonly [sql: string, method: StatementMethod, args: unknown[]];
+
+/**
+ * Records every statement better-sqlite3 runs in this process while on: the SQL and the
+ * bound values, by wrapping the four executing methods of its (native) Statement class.
+ * Nothing else in the bench process uses SQLite while a run is recorded.
+ */
+interface StatementRecorder {
+  start(): void;
+  stop(): StatementCall[];
+}
+
+function statementRecorder(): StatementRecorder {
+  const probe = new BetterSqlite3(':memory:');
+  const proto = Object.getPrototypeOf(probe.prepare('select 1')) as Record<StatementMethod, (...args: unknown[]) => unknown>;
+  probe.close();
+  const methods = ['run', 'get', 'all', 'iterate'] as const;
+  const originals = methods.map((m) => proto[m]);
+  let calls: StatementCall[] = [];
+  return {
+    start() {
+      calls = [];
+      methods.forEach((method, i) => {
+        const original = originals[i] as (...args: unknown[]) => unknown;
+        proto[method] = function (this: { source: string }, ...args: unknown[]) {
+          calls.push([this.source, method, args]);
+          return original.apply(this, args);
+        };
+      });
+    },
+    stop() {
+      methods.forEach((method, i) => (proto[method] = originals[i] as (...args: unknown[]) => unknown));
+      return calls;
+    },
+  };
 }
 
 /**
- * What SQLite alone costs for the `logs` rows a run stored: the same rows (as stored),
- * same table and indexes, inserted with one prepared statement in transactions of
- * `batchSize` into a fresh file, WAL and synchronous=NORMAL as `openDatabase` sets them.
- * No parsing, no other table, no JS beyond the loop: a ceiling for end_to_end, which also
- * writes credentials, fingerprints and the journal in the same commits.
+ * What SQLite alone costs for a run: every statement the 100-line run executed (`BEGIN`,
+ * the inserts and upserts of every table, the journal, the session reads, `COMMIT`), with
+ * the same values in the same order, replayed by better-sqlite3 into a fresh database with
+ * the same schema and pragmas, each distinct statement prepared once. No parsing,
+ * extraction, kysely or events: the ceiling of end_to_end on this machine.
  */
-function sqliteFloor(home: string, from: string, batchSize: number): void {
-  const source = new BetterSqlite3(join(home, from), { readonly: true });
-  const ddl = source.prepare("select sql from sqlite_schema where tbl_name = 'logs' and sql is not null order by type desc").pluck().all() as string[];
-  // every column but the id, as the migrations made them (the same the repository inserts)
-  const columns = (source.pragma('table_info(logs)') as Array<{ name: string }>).map((c) => c.name).filter((name) => name !== 'id');
-  const rows = source.prepare(`select ${columns.join(', ')} from logs order by id`).raw().all() as unknown[][];
-  source.close();
-  // the text the rows carry (what the floor writes, before SQLite's record and index overhead)
-  const bytes = rows.reduce((sum, r) => sum + r.reduce<number>((n, v) => n + (typeof v === 'string' ? Buffer.byteLength(v) : 0), 0), 0);
-  const target = new BetterSqlite3(join(home, `floor-${batchSize}.db`));
+async function sqliteFloor(home: string, calls: readonly StatementCall[], lines: number): Promise<void> {
+  const path = join(home, 'floor.db');
+  await (await openDatabase({ url: `sqlite:${path}`, home })).close(); // migrated, empty
+  const target = new BetterSqlite3(path);
   target.pragma('journal_mode = WAL');
   target.pragma('synchronous = NORMAL');
+  target.pragma('foreign_keys = ON');
   target.pragma('wal_autocheckpoint = 10000');
-  for (const statement of ddl) target.exec(statement);
-  const insert = target.prepare(`insert into logs (${columns.join(', ')}) values (${columns.map(() => '?').join(', ')})`);
-  const batch = target.transaction((part: unknown[][]) => {
-    for (const r of part) insert.run(r);
-  });
-  const gaps: number[] = [];
+  const prepared = new Map<string, BetterSqlite3.Statement>();
+  const bytes = calls.reduce((sum, [, , args]) => sum + args.reduce<number>((n, v) => n + (typeof v === 'string' ? Buffer.byteLength(v) : 0), 0), 0);
+  const commits: number[] = [];
   const c0 = process.cpuUsage();
   const t0 = performance.now();
-  let last = t0;
-  for (let i = 0; i < rows.length; i += batchSize) {
-    batch(rows.slice(i, i + batchSize));
-    const now = performance.now();
-    gaps.push(now - last);
-    last = now;
+  for (const [sql, method, args] of calls) {
+    let statement = prepared.get(sql);
+    if (statement === undefined) prepared.set(sql, (statement = target.prepare(sql)));
+    if (method === 'iterate') for (const _ of statement.iterate(...args)) sink++;
+    else statement[method](...args);
+    if (sql === 'commit') commits.push(performance.now());
   }
-  const elapsed = (last - t0) / 1000;
+  const elapsed = (performance.now() - t0) / 1000;
   const cpu = cpuSeconds(c0);
   target.close();
-  record({ scenario: 'sqlite_floor', input: 'logs_rows', batch_size: batchSize, lines: rows.length, bytes, lines_per_s: Math.round(rows.length / elapsed), cpu_lines_per_s: Math.round(rows.length / cpu), mb_per_s: round(bytes / elapsed / 1e6, 1), p50_ms: round(percentile(gaps, 50)), p99_ms: round(percentile(gaps, 99)), target_per_s: null });
+  const gaps = commits.slice(1).map((t, i) => t - (commits[i] as number));
+  record({ scenario: 'sqlite_floor', input: 'statements', batch_size: 100, lines, bytes, lines_per_s: Math.round(lines / elapsed), cpu_lines_per_s: Math.round(lines / cpu), mb_per_s: round(bytes / elapsed / 1e6, 1), p50_ms: round(percentile(gaps, 50)), p99_ms: round(percentile(gaps, 99)), target_per_s: null });
+  progress(`  ${calls.length} statements (${prepared.size} distinct), ${commits.length} commits, ${round(elapsed, 2)} s`);
 }
 
 const home = mkdtempSync(join(tmpdir(), 'decnet-bench-ingest-'));
@@ -252,7 +289,9 @@ try {
   // the target is for batches of 100 (CORRECTIONS #7.14); larger DECNET_BATCH_SIZE values are context
   await endToEnd(home, file, total, 100, 20_000);
   await endToEnd(home, file, total, 1_000, null);
-  sqliteFloor(home, 'bench-100.db', 100);
+  progress('sqlite floor: the 100-line run again, its statements recorded, then replayed');
+  const statements = await endToEnd(home, file, total, 100, null, statementRecorder());
+  await sqliteFloor(home, statements, total);
 } finally {
   rmSync(home, { recursive: true, force: true });
 }
