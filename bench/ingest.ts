@@ -198,8 +198,10 @@ async function endToEnd(home: string, file: string, total: number, batchSize: nu
   if (batcher.stats.lines !== total) throw new Error(`ingested ${batcher.stats.lines} of ${total} lines`);
   const gaps = commits.slice(1).map((t, i) => t - (commits[i] as number));
   const bytes = statSync(file).size;
-  if (recorder === undefined) record({ scenario: 'end_to_end', input: 'examples_mix', batch_size: batchSize, lines: total, bytes, lines_per_s: Math.round(total / elapsed), cpu_lines_per_s: Math.round(total / cpu), mb_per_s: round(bytes / elapsed / 1e6, 1), p50_ms: round(percentile(gaps, 50)), p99_ms: round(percentile(gaps, 99)), target_per_s: target });
-  if (recorder === undefined) progress(`  rows ${batcher.stats.parsed}, filtered ${batcher.stats.filtered}, events ${batcher.stats.events}, batches ${batcher.stats.batches}, ${round(elapsed, 2)} s`);
+  if (recorder === undefined) {
+    record({ scenario: 'end_to_end', input: 'examples_mix', batch_size: batchSize, lines: total, bytes, lines_per_s: Math.round(total / elapsed), cpu_lines_per_s: Math.round(total / cpu), mb_per_s: round(bytes / elapsed / 1e6, 1), p50_ms: round(percentile(gaps, 50)), p99_ms: round(percentile(gaps, 99)), target_per_s: target });
+    progress(`  rows ${batcher.stats.parsed}, filtered ${batcher.stats.filtered}, events ${batcher.stats.events}, batches ${batcher.stats.batches}, ${round(elapsed, 2)} s`);
+  }
   await sub.close();
   await Promise.all([bus.close(), watcher.close()]);
   await db.close();
@@ -209,16 +211,16 @@ async function endToEnd(home: string, file: string, total: number, batchSize: nu
 type StatementMethod = 'run' | 'get' | 'all' | 'iterate';
 type StatementCall = readonly [sql: string, method: StatementMethod, args: unknown[]];
 
-/**
- * Records every statement better-sqlite3 runs in this process while on: the SQL and the
- * bound values, by wrapping the four executing methods of its (native) Statement class.
- * Nothing else in the bench process uses SQLite while a run is recorded.
- */
 interface StatementRecorder {
   start(): void;
   stop(): StatementCall[];
 }
 
+/**
+ * Records every statement better-sqlite3 runs in this process between start and stop:
+ * the SQL and the bound values, by wrapping the four executing methods of its (native)
+ * Statement class meanwhile. Nothing else in the bench process uses SQLite then.
+ */
 function statementRecorder(): StatementRecorder {
   const probe = new BetterSqlite3(':memory:');
   const proto = Object.getPrototypeOf(probe.prepare('select 1')) as Record<StatementMethod, (...args: unknown[]) => unknown>;
@@ -260,7 +262,8 @@ async function sqliteFloor(home: string, calls: readonly StatementCall[], lines:
   target.pragma('foreign_keys = ON');
   target.pragma('wal_autocheckpoint = 10000');
   const prepared = new Map<string, BetterSqlite3.Statement>();
-  const bytes = calls.reduce((sum, [, , args]) => sum + args.reduce<number>((n, v) => n + (typeof v === 'string' ? Buffer.byteLength(v) : 0), 0), 0);
+  // the text bound (values come one by one or as one array)
+  const bytes = calls.reduce((sum, [, , args]) => sum + args.flat().reduce<number>((n, v) => n + (typeof v === 'string' ? Buffer.byteLength(v) : 0), 0), 0);
   const commits: number[] = [];
   const c0 = process.cpuUsage();
   const t0 = performance.now();
