@@ -27,6 +27,7 @@ import { fileURLToPath } from 'node:url';
 import BetterSqlite3 from 'better-sqlite3';
 import { MemoryBus, MemoryHub, silentLogger, systemClock } from '../src/bus/index.js';
 import { openDatabase } from '../src/db/index.js';
+import { sqliteHandle } from '../src/db/connection.js';
 import { lineTimes, shiftLine } from '../src/cli/demo-replay.js';
 import { INGEST_EXTENSIONS, IngestPipeline, LineDecoder, parseRfc5424, tailFile } from '../src/ingest/index.js';
 import { decodeLine, LineSplitter } from '../src/ingest/sources/lines.js';
@@ -250,17 +251,14 @@ function statementRecorder(): StatementRecorder {
  * What SQLite alone costs for a run: every statement the 100-line run executed (`BEGIN`,
  * the inserts and upserts of every table, the journal, the session reads, `COMMIT`), with
  * the same values in the same order, replayed by better-sqlite3 into a fresh database with
- * the same schema and pragmas, each distinct statement prepared once. No parsing,
+ * the same schema, on a connection opened as ingest's is, each distinct statement prepared once. No parsing,
  * extraction, kysely or events: the ceiling of end_to_end on this machine.
  */
 async function sqliteFloor(home: string, calls: readonly StatementCall[], lines: number): Promise<void> {
-  const path = join(home, 'floor.db');
-  await (await openDatabase({ url: `sqlite:${path}`, home })).close(); // migrated, empty
-  const target = new BetterSqlite3(path);
-  target.pragma('journal_mode = WAL');
-  target.pragma('synchronous = NORMAL');
-  target.pragma('foreign_keys = ON');
-  target.pragma('wal_autocheckpoint = 10000');
+  // migrated and empty, on the connection openDatabase makes (its pragmas, not a copy of them)
+  const db = await openDatabase({ url: `sqlite:${join(home, 'floor.db')}`, home });
+  const target = sqliteHandle(db.kysely);
+  if (target === undefined) throw new Error('sqlite_floor: no better-sqlite3 handle under the SQLite database');
   const prepared = new Map<string, BetterSqlite3.Statement>();
   // the text bound (values come one by one or as one array)
   const bytes = calls.reduce((sum, [, , args]) => sum + args.flat().reduce<number>((n, v) => n + (typeof v === 'string' ? Buffer.byteLength(v) : 0), 0), 0);
@@ -276,7 +274,7 @@ async function sqliteFloor(home: string, calls: readonly StatementCall[], lines:
   }
   const elapsed = (performance.now() - t0) / 1000;
   const cpu = cpuSeconds(c0);
-  target.close();
+  await db.close();
   const gaps = commits.slice(1).map((t, i) => t - (commits[i] as number));
   record({ scenario: 'sqlite_floor', input: 'statements', batch_size: 100, lines, bytes, lines_per_s: Math.round(lines / elapsed), cpu_lines_per_s: Math.round(lines / cpu), mb_per_s: round(bytes / elapsed / 1e6, 1), p50_ms: round(percentile(gaps, 50)), p99_ms: round(percentile(gaps, 99)), target_per_s: null });
   progress(`  ${calls.length} statements (${prepared.size} distinct), ${commits.length} commits, ${round(elapsed, 2)} s`);
