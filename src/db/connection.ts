@@ -4,7 +4,8 @@
  * SQLite (better-sqlite3): one connection per process, WAL, `busy_timeout` 5 s,
  * `synchronous=NORMAL` (a committed row survives a process crash, kill -9 included) or
  * `FULL` (survives power loss too), foreign keys on; transactions `BEGIN IMMEDIATE`
- * (sqlite-driver.ts).
+ * (sqlite-driver.ts); a file database's WAL is written out in the background after
+ * commits (wal-flusher.ts).
  *
  * PostgreSQL (node-pg pool): `timestamptz`/`timestamp` stay text (a `Date` would drop
  * the microseconds; time.ts normalises the text), `bigint` stays text (the repositories
@@ -20,6 +21,7 @@ import type { Logger } from '../bus/index.js';
 import { DatabaseConfigError } from './errors.js';
 import type { Database } from './schema.js';
 import { DecnetSqliteDialect, SQLITE_BUSY_TIMEOUT_MS } from './sqlite-driver.js';
+import { WalFlusher } from './wal-flusher.js';
 
 export type SqliteSynchronous = 'NORMAL' | 'FULL';
 
@@ -35,9 +37,10 @@ export interface SqliteConnectOptions {
 export async function connectSqlite(opts: SqliteConnectOptions): Promise<Kysely<Database>> {
   if (opts.path !== ':memory:') await mkdir(dirname(opts.path), { recursive: true, mode: 0o700 });
   const database = new BetterSqlite3(opts.path, { timeout: SQLITE_BUSY_TIMEOUT_MS });
+  let mode: string;
   try {
     database.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
-    const mode = String(database.pragma('journal_mode = WAL', { simple: true }));
+    mode = String(database.pragma('journal_mode = WAL', { simple: true }));
     if (mode !== 'wal' && opts.path !== ':memory:') opts.log.warn({ path: opts.path, journal_mode: mode }, 'SQLite did not switch to WAL');
     database.pragma(`synchronous = ${opts.synchronous}`);
     database.pragma('foreign_keys = ON');
@@ -48,7 +51,8 @@ export async function connectSqlite(opts: SqliteConnectOptions): Promise<Kysely<
     database.close();
     throw err;
   }
-  const kysely = new Kysely<Database>({ dialect: new DecnetSqliteDialect({ database }, opts.waitMs) });
+  const walFlusher = mode === 'wal' ? new WalFlusher({ path: `${opts.path}-wal`, log: opts.log }) : undefined;
+  const kysely = new Kysely<Database>({ dialect: new DecnetSqliteDialect({ database }, opts.waitMs, walFlusher) });
   sqliteHandles.set(kysely, database);
   return kysely;
 }

@@ -18,6 +18,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CompiledQuery, SqliteDialect, SqliteDriver, type DatabaseConnection, type Driver, type SqliteDialectConfig } from 'kysely';
 import { ConnectionWaitError } from './errors.js';
+import type { WalFlusher } from './wal-flusher.js';
 
 /** `busy_timeout` (ms) for ordinary statements, and the default wait for locks and the connection (CORRECTIONS #5.8). */
 export const SQLITE_BUSY_TIMEOUT_MS = 5_000;
@@ -111,6 +112,7 @@ class DecnetSqliteDriver extends SqliteDriver {
   constructor(
     config: SqliteDialectConfig,
     private readonly waitMs: number,
+    private readonly walFlusher: WalFlusher | undefined,
   ) {
     super(config);
     this.gate = new ConnectionGate(waitMs);
@@ -135,19 +137,33 @@ class DecnetSqliteDriver extends SqliteDriver {
     this.gate.markWrite();
     await beginImmediate((sql) => connection.executeQuery(CompiledQuery.raw(sql)), this.waitMs);
   }
+
+  override async commitTransaction(connection: DatabaseConnection): Promise<void> {
+    await super.commitTransaction(connection);
+    this.walFlusher?.committed();
+  }
+
+  override async destroy(): Promise<void> {
+    await this.walFlusher?.close();
+    await super.destroy();
+  }
 }
 
-/** SqliteDialect whose transactions are `BEGIN IMMEDIATE`, with bounded asynchronous waits. */
+/**
+ * SqliteDialect whose transactions are `BEGIN IMMEDIATE`, with bounded asynchronous waits;
+ * with a WalFlusher, each commit wakes it and destroying the dialect's driver closes it.
+ */
 export class DecnetSqliteDialect extends SqliteDialect {
   constructor(
     private readonly sqliteConfig: SqliteDialectConfig,
     /** How long to wait for the write lock or the connection (ms). */
     private readonly waitMs: number,
+    private readonly walFlusher?: WalFlusher,
   ) {
     super(sqliteConfig);
   }
 
   override createDriver(): Driver {
-    return new DecnetSqliteDriver(this.sqliteConfig, this.waitMs);
+    return new DecnetSqliteDriver(this.sqliteConfig, this.waitMs, this.walFlusher);
   }
 }
