@@ -80,6 +80,7 @@ export class WalFlusher {
     }
   }
 
+  /** Real time, not the injected Clock: this paces the disk, which a FakeClock does not drive. */
   private pause(ms: number): Promise<void> {
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
