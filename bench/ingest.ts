@@ -15,7 +15,8 @@
  *   memory bus. Target ≥ 20k lines/s. Again in batches of 1,000 (no target: what a larger
  *   DECNET_BATCH_SIZE buys). p50/p99 are ms between consecutive batch commits.
  * - `sqlite_floor`: every SQL statement the 100-line run executed, with its values,
- *   replayed by better-sqlite3 alone into a fresh database of the same schema (no target:
+ *   replayed by better-sqlite3 alone into a fresh database of the same schema, the WAL
+ *   flusher woken after each COMMIT as in the live run (no target:
  *   how much of the run is SQLite's, whatever the JS does; the ceiling of end_to_end).
  *
  * Progress on stderr; the last stdout line is one JSON object. Default < 60 s, --quick < 15 s.

@@ -151,7 +151,8 @@ class DecnetSqliteDriver extends SqliteDriver {
 
 /**
  * SqliteDialect whose transactions are `BEGIN IMMEDIATE`, with bounded asynchronous waits;
- * with a WalFlusher, each commit wakes it and destroying the dialect's driver closes it.
+ * with a WalFlusher, each write transaction's commit wakes it (a lone autocommit statement
+ * does not: its pages wait for the checkpoint, as before) and destroying the driver closes it.
  */
 export class DecnetSqliteDialect extends SqliteDialect {
   constructor(
