@@ -10,15 +10,16 @@
  * - **Rotation** (the path names another dev/inode): the old file is read to its end (a
  *   final partial line counts), committed, and the new one is read from 0.
  * - **Truncation** (same inode, size below what was read): restart at 0, warn, count.
- * - **A missing file** is waited for (`fs.watch` on its folder plus a 1 s stat fallback).
+ * - **Following**, the tail wakes on a change to the file (`fs.watch` on the file; on its
+ *   folder only while the file is missing) or a 1 s stat fallback (change-waiter.ts).
+ * - **A missing file** is waited for when following.
  * - **Without `follow`** the file is read to its end, the final partial line included.
  */
 import { createHash } from 'node:crypto';
-import { watch, type FSWatcher } from 'node:fs';
 import { open, stat, type FileHandle } from 'node:fs/promises';
-import { basename, dirname } from 'node:path';
 import type { Clock, Logger } from '../../bus/index.js';
 import type { SourceBatcher } from '../batcher.js';
+import { ChangeWaiter } from './change-waiter.js';
 import { LineSplitter, rawLineOf, type SplitLine } from './lines.js';
 
 const HEAD_BYTES = 1024;
@@ -72,60 +73,13 @@ async function readHead(handle: FileHandle, bytes: number): Promise<Buffer> {
 
 const sha256 = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
 
-/** Wakes a waiting tail on a folder event, a poll tick or abort. */
-class ChangeWaiter {
-  private watcher: FSWatcher | undefined;
-  private wake: (() => void) | undefined;
-  private dirty = false;
-
-  constructor(path: string, log: Logger) {
-    try {
-      const name = basename(path);
-      this.watcher = watch(dirname(path), { persistent: false }, (_event, file) => {
-        if (file === null || file === name || String(file).startsWith(name)) this.notify();
-      });
-      this.watcher.on('error', () => this.close());
-    } catch (err) {
-      log.debug({ path, err: err instanceof Error ? err.message : String(err) }, 'fs.watch unavailable; polling only');
-    }
-  }
-
-  notify(): void {
-    this.dirty = true;
-    this.wake?.();
-  }
-
-  async wait(clock: Clock, ms: number, signal: AbortSignal): Promise<void> {
-    if (this.dirty || signal.aborted) {
-      this.dirty = false;
-      return;
-    }
-    await new Promise<void>((resolve) => {
-      const done = (): void => {
-        clock.clearTimeout(timer);
-        signal.removeEventListener('abort', done);
-        this.wake = undefined;
-        resolve();
-      };
-      const timer = clock.setTimeout(done, ms);
-      signal.addEventListener('abort', done, { once: true });
-      this.wake = done;
-    });
-    this.dirty = false;
-  }
-
-  close(): void {
-    this.watcher?.close();
-    this.watcher = undefined;
-  }
-}
-
 /** Reads `opts.path` into its batcher until the end (or, following, until the signal). */
 export async function tailFile(opts: FileTailOptions): Promise<void> {
   const { batcher, path, clock, log, signal } = opts;
   const pollMs = opts.pollMs ?? 1000;
   const buf = Buffer.allocUnsafe(opts.chunkBytes ?? 64 * 1024);
-  const waiter = new ChangeWaiter(path, log);
+  // without follow nothing waits: no watch
+  const waiter = opts.follow ? new ChangeWaiter(path, log) : undefined;
   // an unref'd clock timer cannot keep a follower alive on its own
   const keepAlive = opts.follow ? setInterval(() => undefined, 3_600_000) : undefined;
   let handle: FileHandle | undefined;
@@ -171,7 +125,7 @@ export async function tailFile(opts: FileTailOptions): Promise<void> {
       }
       await batcher.flush();
       if (signal.aborted) return;
-      await waiter.wait(clock, pollMs, signal);
+      await waiter?.wait(clock, pollMs, signal);
       if (signal.aborted) return;
 
       const now = await pathIdentity(path);
@@ -203,7 +157,7 @@ export async function tailFile(opts: FileTailOptions): Promise<void> {
       }
     }
   } finally {
-    waiter.close();
+    waiter?.close();
     if (keepAlive) clearInterval(keepAlive);
     await handle?.close().catch(() => undefined);
   }
@@ -216,7 +170,7 @@ export async function tailFile(opts: FileTailOptions): Promise<void> {
         if ((err as { code?: unknown }).code !== 'ENOENT') throw err;
         if (!opts.follow) throw new MissingFileError(`${path}: no such file`);
         if (signal.aborted) return undefined;
-        await waiter.wait(clock, pollMs, signal);
+        await waiter?.wait(clock, pollMs, signal);
         if (signal.aborted) return undefined;
       }
     }
