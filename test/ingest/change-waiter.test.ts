@@ -49,6 +49,13 @@ async function writeBeside(sibling: string, times: number): Promise<void> {
   await new Promise((r) => setImmediate(r));
 }
 
+/** Waits on `w` while `change` happens: hangs (the FakeClock never moves) unless a watch event wakes it. */
+async function wokenBy(w: ChangeWaiter, change: () => void): Promise<void> {
+  const woken = w.wait(clock, 60_000, never);
+  change();
+  await woken;
+}
+
 describe('change waiter', () => {
   it('watches the file itself: writes to other files in its folder do not wake it, its own append does', async () => {
     const path = join(dir, 'honeypot.log');
@@ -59,9 +66,7 @@ describe('change waiter', () => {
     await writeBeside(join(dir, 'decnet.db-wal'), 200);
     expect(w.wakes).toBe(0);
 
-    const woken = w.wait(clock, 60_000, never);
-    appendFileSync(path, 'second\n');
-    await woken;
+    await wokenBy(w, () => appendFileSync(path, 'second\n'));
     expect(w.wakes).toBeGreaterThan(0);
   });
 
@@ -73,14 +78,10 @@ describe('change waiter', () => {
     await writeBeside(join(dir, 'other.log'), 5);
     expect(w.wakes).toBe(0);
 
-    const created = w.wait(clock, 60_000, never);
-    writeFileSync(path, 'hello\n');
-    await created;
+    await wokenBy(w, () => writeFileSync(path, 'hello\n'));
     expect(w.target).toBe('file');
 
-    const appended = w.wait(clock, 60_000, never);
-    appendFileSync(path, 'more\n');
-    await appended;
+    await wokenBy(w, () => appendFileSync(path, 'more\n'));
   });
 
   it('rotation: a rename wakes it and the folder is watched until the new file is there, then that file', async () => {
@@ -88,24 +89,18 @@ describe('change waiter', () => {
     writeFileSync(path, '{}\n');
     const w = waiterOn(path);
 
-    const renamed = w.wait(clock, 60_000, never);
-    renameSync(path, `${path}.1`);
-    await renamed;
+    await wokenBy(w, () => renameSync(path, `${path}.1`));
     await until(() => w.target === 'folder', 'the waiter falls back to the folder');
 
     // the old file's writes no longer count: it is not at the path
     await writeBeside(`${path}.1`, 5);
     const wakesBefore = w.wakes;
 
-    const created = w.wait(clock, 60_000, never);
-    writeFileSync(path, '{"new":true}\n');
-    await created;
+    await wokenBy(w, () => writeFileSync(path, '{"new":true}\n'));
     await until(() => w.target === 'file', 'the waiter watches the new file');
     expect(w.wakes).toBeGreaterThan(wakesBefore);
 
-    const appended = w.wait(clock, 60_000, never);
-    appendFileSync(path, '{"n":2}\n');
-    await appended;
+    await wokenBy(w, () => appendFileSync(path, '{"n":2}\n'));
   });
 
   it('a change between waits is not lost: the next wait returns at once', async () => {
