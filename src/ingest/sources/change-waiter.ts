@@ -71,15 +71,17 @@ export class ChangeWaiter {
     this.wake?.();
   }
 
-  /** Watches the file when it exists, else its folder; checks again after switching, so a file created meanwhile is not missed. */
-  private arm(): void {
+  /**
+   * Watches the file when it exists, else its folder. After switching to the folder it
+   * looks again, so a file created meanwhile is not missed; `retry` bounds that to once
+   * (a file that exists but cannot be watched stays on the folder watch).
+   */
+  private arm(retry = true): void {
     if (this.closed) return;
     if (existsSync(this.path) && this.start('file', this.path, (event) => this.onFileEvent(event))) return;
-    if (this.start('folder', dirname(this.path), (_event, file) => this.onFolderEvent(file))) {
-      if (existsSync(this.path)) {
-        this.notify();
-        this.arm();
-      }
+    if (this.start('folder', dirname(this.path), (_event, file) => this.onFolderEvent(file)) && retry && existsSync(this.path)) {
+      this.notify();
+      this.arm(false);
     }
   }
 
