@@ -5,7 +5,7 @@
  * that never moves, so every wake seen here came from a watch event. Waits are conditions
  * with a safety limit, never timings.
  */
-import { appendFileSync, watch, writeFileSync, renameSync, mkdtempSync, rmSync, type FSWatcher } from 'node:fs';
+import { appendFileSync, closeSync, mkdtempSync, openSync, renameSync, rmSync, watch, writeFileSync, type FSWatcher } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -101,6 +101,21 @@ describe('change waiter', () => {
     expect(w.wakes).toBeGreaterThan(wakesBefore);
 
     await wokenBy(w, () => appendFileSync(path, '{"n":2}\n'));
+  });
+
+  it('a file moved over the path while the old one is open: rearm watches the new one', async () => {
+    const path = join(dir, 'opencanary.log');
+    writeFileSync(path, 'old\n');
+    const held = openSync(path, 'r'); // the tail holds the old file: its inode outlives the move
+    closers.push({ close: () => closeSync(held) });
+    const w = waiterOn(path);
+
+    const fresh = join(dir, 'opencanary.log.new');
+    writeFileSync(fresh, 'new\n');
+    await wokenBy(w, () => renameSync(fresh, path));
+    w.rearm();
+    expect(w.target).toBe('file');
+    await wokenBy(w, () => appendFileSync(path, 'appended to the new file\n'));
   });
 
   it('a change between waits is not lost: the next wait returns at once', async () => {

@@ -60,6 +60,15 @@ export class ChangeWaiter {
     this.dirty = false;
   }
 
+  /**
+   * The path names another file now (the tail saw a new dev/inode there): watch that one.
+   * A file moved over the path while the tail holds the old one open raises no rename on
+   * the old inode's watch, only a change.
+   */
+  rearm(): void {
+    this.arm();
+  }
+
   close(): void {
     this.closed = true;
     this.unwatch();

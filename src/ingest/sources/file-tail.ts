@@ -138,6 +138,7 @@ export async function tailFile(opts: FileTailOptions): Promise<void> {
         await handle.close();
         handle = await open(path, 'r');
         id = await identityOf(handle);
+        waiter?.rearm();
         position = 0;
         head = Buffer.alloc(0);
         splitter.reset(0);
