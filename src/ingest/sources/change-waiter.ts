@@ -23,8 +23,7 @@ export class ChangeWaiter {
   private dirty = false;
   private closed = false;
   private readonly name: string;
-  /** Times a watch event woke (or would have woken) the tail. */
-  wakes = 0;
+  private woken = 0;
 
   constructor(
     private readonly path: string,
@@ -37,6 +36,11 @@ export class ChangeWaiter {
   /** What is watched now: the file, its folder (the file is missing), or nothing (polling only). */
   get target(): 'file' | 'folder' | 'none' {
     return this.watching;
+  }
+
+  /** Times a watch event woke (or would have woken) the tail. */
+  get wakes(): number {
+    return this.woken;
   }
 
   /** Resolves on the next change, after `ms`, or on abort; at once if a change came since the last wait. */
@@ -75,7 +79,7 @@ export class ChangeWaiter {
   }
 
   private notify(): void {
-    this.wakes++;
+    this.woken++;
     this.dirty = true;
     this.wake?.();
   }
